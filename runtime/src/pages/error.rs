@@ -1,0 +1,103 @@
+//! Typed errors of the pages layer. Messages name the namespace, variable and owner so that the R layer can
+//! pass them on unchanged.
+
+use std::io;
+
+use super::name::NameKind;
+use super::owner::Owner;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("{kind} must be a non-empty string")]
+    EmptyName { kind: NameKind },
+    #[error("{kind} '{name}' must not contain '/'")]
+    SlashInName { kind: NameKind, name: String },
+    #[error(
+        "{kind} '{name}' is too long: its shared-memory name would be {len} bytes and the system allows {max}"
+    )]
+    NameTooLong {
+        kind: NameKind,
+        name: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("variable '{var}' already exists in namespace '{ns}', {}", owned_by(.owner))]
+    Exists {
+        ns: String,
+        var: String,
+        owner: Option<Owner>,
+    },
+    #[error("variable '{var}' not found in namespace '{ns}'; the namespace holds {}", holdings(.holds))]
+    NotFound {
+        ns: String,
+        var: String,
+        holds: Vec<String>,
+    },
+    #[error("variable '{var}' in namespace '{ns}' is still being registered by {owner}; retry when it is done")]
+    NotReady {
+        ns: String,
+        var: String,
+        owner: Owner,
+    },
+    #[error("this process holds no view of '{var}' in namespace '{ns}'; it holds {}", holdings(.holds))]
+    NoView {
+        ns: String,
+        var: String,
+        holds: Vec<String>,
+    },
+    #[error("variable '{var}' in namespace '{ns}' is {}; only its owner can release it", owned_by(.owner))]
+    NotOwner {
+        ns: String,
+        var: String,
+        owner: Option<Owner>,
+    },
+    #[error("page '{name}' is not a valid lazyshare page: {reason}")]
+    Corrupt { name: String, reason: String },
+    #[error("variable '{var}' in namespace '{ns}' was released by its owner and registered again; this view refers to the old data")]
+    Replaced { ns: String, var: String },
+    #[error(
+        "not enough shared memory for '{var}': it needs {} and {} has {} free",
+        gib(*.needed),
+        super::segment::SHM_DIR,
+        gib(*.free)
+    )]
+    NoSpace { var: String, needed: u64, free: u64 },
+    #[error("shared memory operation '{op}' on '{name}' failed: {source}")]
+    Io {
+        op: &'static str,
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn holdings(names: &[String]) -> String {
+    if names.is_empty() {
+        "nothing".to_string()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn owned_by(owner: &Option<Owner>) -> String {
+    match owner {
+        Some(o) => format!("owned by {o}"),
+        None => "owned by another process".to_string(),
+    }
+}
+
+/// Sizes in messages are for people deciding what to free, so GiB with two decimals (MiB when small).
+pub fn gib(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= (1u64 << 30) as f64 {
+        format!("{:.2} GiB", b / (1u64 << 30) as f64)
+    } else {
+        format!("{:.1} MiB", b / (1u64 << 20) as f64)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, PageError>;

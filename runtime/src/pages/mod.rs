@@ -1,0 +1,20 @@
+//! Shared pages: variables written once into POSIX shared memory by one process and mapped read-only,
+//! without copies, by any number of others. See DESIGN.md, "Sharing".
+
+mod error;
+mod header;
+mod name;
+mod owner;
+mod page;
+mod registry;
+mod segment;
+mod sweep;
+
+pub use error::{gib, PageError, Result};
+pub use header::{ArraySpec, DType, Entry, Header, Kind, PageSpec};
+pub use name::{NameKind, PageName, MAX_SHM_NAME};
+pub use owner::Owner;
+pub use page::{namespace_vars, OwnedPage, Page, PageId, PageWriter};
+pub use registry::Registry;
+pub use segment::SHM_DIR;
+pub use sweep::sweep;
