@@ -1,1 +1,10 @@
+//! The only crate that knows R: ALTREP classes for shared views and the `.Call` entry points of the R
+//! package `lazyshare`. Built as a static library that rpkg/src links into lazyshare.so.
 
+mod guard;
+mod init;
+mod pages_api;
+mod rapi;
+mod view;
+
+pub use init::lazyshare_init;

@@ -15,6 +15,10 @@ struct Current {
 static POOL: Mutex<Option<Current>> = Mutex::new(None);
 static THREADS: Mutex<usize> = Mutex::new(0);
 
+/// Tests that change the thread count hold this, so they do not change it under each other.
+#[cfg(test)]
+pub(crate) static TEST_THREADS: Mutex<()> = Mutex::new(());
+
 /// Number of threads parallel work uses; 0 means one per available core.
 pub fn set_threads(n: usize) {
     *THREADS.lock().unwrap_or_else(|e| e.into_inner()) = n;
@@ -69,6 +73,7 @@ mod tests {
 
     #[test]
     fn pool_has_the_requested_size_and_survives_a_fork() {
+        let _serial = TEST_THREADS.lock().unwrap_or_else(|e| e.into_inner());
         set_threads(2);
         assert_eq!(install(rayon::current_num_threads), 2);
         // SAFETY: the child only runs Rust code of this test and leaves with _exit.

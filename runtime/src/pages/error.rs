@@ -45,11 +45,13 @@ pub enum PageError {
         var: String,
         holds: Vec<String>,
     },
-    #[error("variable '{var}' in namespace '{ns}' is {}; only its owner can release it", owned_by(.owner))]
+    #[error(
+        "variable '{var}' in namespace '{ns}' is owned by {owner}; only its owner can release it"
+    )]
     NotOwner {
         ns: String,
         var: String,
-        owner: Option<Owner>,
+        owner: Owner,
     },
     #[error("page '{name}' is not a valid lazyshare page: {reason}")]
     Corrupt { name: String, reason: String },

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use memmap2::{Mmap, MmapMut};
+
+use super::private::PrivateArray;
 use rayon::prelude::*;
 
 use super::error::{PageError, Result};
@@ -170,9 +172,10 @@ impl Page {
 
     /// Array `i` mapped copy-on-write, for a copy that may be written: it costs nothing until a page of it
     /// is written, and then only that page.
-    pub fn private_copy(&self, i: usize) -> Result<MmapMut> {
+    pub fn private_copy(&self, i: usize) -> Result<PrivateArray> {
         let e = self.entry(i);
         segment::map_private(&self.file, e.data_off, e.spec.bytes() as usize)
+            .map(PrivateArray::new)
             .map_err(io_err("map private", &self.name))
     }
 
@@ -185,7 +188,7 @@ impl Page {
 /// Reinterprets page bytes as elements. Data offsets are 4096-aligned and lengths whole elements.
 fn cast<T: Copy>(b: &[u8]) -> &[T] {
     let size = std::mem::size_of::<T>();
-    assert!(b.as_ptr() as usize % std::mem::align_of::<T>() == 0 && b.len() % size == 0);
+    assert!((b.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>()) && b.len().is_multiple_of(size));
     // SAFETY: alignment and length checked above; f64 and i32 accept every bit pattern; the slice borrows
     // `b`, so the mapping outlives it.
     unsafe { std::slice::from_raw_parts(b.as_ptr() as *const T, b.len() / size) }

@@ -41,9 +41,9 @@ impl Registry {
         Ok(page)
     }
 
-    /// Drops this process's handle on `name`. Objects that still refer to the view keep working.
-    pub fn release_view(&mut self, name: &PageName) -> Result<()> {
-        if self.views.remove(name).is_some() {
+    /// Ok if this process holds a view of `name`.
+    pub fn check_view(&self, name: &PageName) -> Result<()> {
+        if self.views.contains_key(name) {
             return Ok(());
         }
         Err(PageError::NoView {
@@ -58,27 +58,37 @@ impl Registry {
         })
     }
 
-    /// Unlinks a page this process owns. Views elsewhere stay valid; new retrieves fail.
-    pub fn release_page(&mut self, name: &PageName) -> Result<()> {
-        if let Some(page) = self.owned.get(name).filter(|p| is_mine(p)) {
-            page.unlink()?;
-            self.owned.remove(name);
+    /// Drops this process's handle on `name`. Objects that still refer to the view keep working.
+    pub fn release_view(&mut self, name: &PageName) -> Result<()> {
+        self.check_view(name)?;
+        self.views.remove(name);
+        Ok(())
+    }
+
+    /// Ok if this process owns `name`; else who does, or that nobody does.
+    pub fn check_owned(&self, name: &PageName) -> Result<()> {
+        if self.owned.get(name).is_some_and(is_mine) {
             return Ok(());
         }
-        let owner = Page::open(name).map(|p| p.header().owner);
-        match owner {
-            Ok(owner) => Err(PageError::NotOwner {
-                ns: name.ns().to_string(),
-                var: name.var().to_string(),
-                owner: Some(owner),
-            }),
-            Err(PageError::NotReady { owner, .. }) => Err(PageError::NotOwner {
-                ns: name.ns().to_string(),
-                var: name.var().to_string(),
-                owner: Some(owner),
-            }),
-            Err(e) => Err(e),
+        let owner = match Page::open(name) {
+            Ok(p) => p.header().owner,
+            Err(PageError::NotReady { owner, .. }) => owner,
+            Err(e) => return Err(e),
+        };
+        Err(PageError::NotOwner {
+            ns: name.ns().to_string(),
+            var: name.var().to_string(),
+            owner,
+        })
+    }
+
+    /// Unlinks a page this process owns. Views elsewhere stay valid; new retrieves fail.
+    pub fn release_page(&mut self, name: &PageName) -> Result<()> {
+        self.check_owned(name)?;
+        if let Some(page) = self.owned.remove(name) {
+            page.unlink()?;
         }
+        Ok(())
     }
 
     /// `<ns>.<var>` of every page this process owns, sorted.
@@ -243,12 +253,30 @@ mod tests {
         let data: Vec<f64> = (0..10_000).map(f64::from).collect();
         register(&mut reg, &name, &data);
         let page = reg.open_view(&name).unwrap();
-        let mut copy = page.private_copy(0).unwrap();
-        copy[..8].copy_from_slice(&42.0f64.to_le_bytes());
-        assert_eq!(page.f64s(0)[0], 0.0);
-        let fresh = Page::open(&name).unwrap();
-        assert_eq!(fresh.f64s(0)[0], 0.0);
-        assert_eq!(f64::from_le_bytes(copy[..8].try_into().unwrap()), 42.0);
+        let copy = page.private_copy(0).unwrap();
+        // SAFETY: reading then writing inside the private mapping of 80,000 bytes.
+        let first = unsafe { std::ptr::read(copy.as_mut_ptr().add(5000 * 8) as *const f64) };
+        assert_eq!(first, 5000.0);
+        assert!(
+            !copy.is_modified(),
+            "reading does not dirty a private mapping"
+        );
+        // SAFETY: as above.
+        unsafe { std::ptr::write(copy.as_mut_ptr().add(5000 * 8) as *mut f64, 42.0) };
+        assert_eq!(copy.written_pages().unwrap(), vec![5000 * 8 / 4096]);
+        assert_eq!(page.f64s(0)[5000], 5000.0);
+        assert_eq!(Page::open(&name).unwrap().f64s(0)[5000], 5000.0);
+
+        let mut dup = page.private_copy(0).unwrap();
+        copy.copy_written_into(&mut dup).unwrap();
+        // SAFETY: reading inside the duplicate's mapping.
+        let v = unsafe { std::ptr::read(dup.as_mut_ptr().add(5000 * 8) as *const f64) };
+        assert_eq!(v, 42.0);
+        assert_eq!(
+            dup.written_pages().unwrap().len(),
+            1,
+            "only the written page was copied"
+        );
         reg.release_all();
     }
 

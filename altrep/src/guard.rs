@@ -1,0 +1,77 @@
+//! The boundary between Rust and R's error handling. Every `.Call` entry and every ALTREP method runs its
+//! body inside `catch_unwind`; an `Err` or a panic becomes an R error raised only after every Rust value of
+//! the body has been dropped, so R's longjmp never skips a destructor and a panic never aborts R.
+
+use std::any::Any;
+use std::os::raw::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use lazyshare_runtime::pages::PageError;
+
+use crate::rapi::{mk_char, Rf_error, Rf_protect, R_CHAR, SEXP};
+
+/// A message for the R user.
+#[derive(Debug)]
+pub struct RError(String);
+
+impl RError {
+    pub fn new(msg: impl Into<String>) -> RError {
+        RError(msg.into())
+    }
+}
+
+impl From<PageError> for RError {
+    fn from(e: PageError) -> RError {
+        RError(e.to_string())
+    }
+}
+
+pub type RResult<T> = Result<T, RError>;
+
+/// Runs a `.Call` body.
+pub fn entry(body: impl FnOnce() -> RResult<SEXP>) -> SEXP {
+    method(body)
+}
+
+/// Runs an ALTREP method or `.Call` body that returns any value.
+pub fn method<T>(body: impl FnOnce() -> RResult<T>) -> T {
+    let msg = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(v)) => return v,
+        Ok(Err(RError(msg))) => msg,
+        Err(panic) => format!(
+            "internal error in lazyshare (please report): {}",
+            panic_message(panic.as_ref())
+        ),
+    };
+    raise(msg)
+}
+
+/// Raises an R error with `msg`. The Rust string is copied into R's memory and dropped first.
+pub fn raise(msg: String) -> ! {
+    let c = mk_char(&msg);
+    drop(msg);
+    // SAFETY: `c` is protected against the allocation Rf_error may do before formatting; Rf_error copies
+    // the message and unwinds R's stack, and this frame owns nothing that needs dropping.
+    unsafe {
+        Rf_protect(c);
+        Rf_error(c"%s".as_ptr() as *const c_char, R_CHAR(c))
+    }
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Panics are reported as R errors by `method`; the default hook would also print them to stderr.
+/// LAZYSHARE_BACKTRACE=1 keeps the default output for debugging.
+pub fn quiet_panics() {
+    if std::env::var_os("LAZYSHARE_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
+}

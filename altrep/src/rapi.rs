@@ -1,0 +1,185 @@
+//! The slice of R's C API this crate uses beyond extendr-ffi's bindings, and the small helpers every entry
+//! point needs: a PROTECT scope, string conversion both ways, and argument readers whose errors name the
+//! argument.
+
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int};
+
+pub use extendr_ffi::*;
+
+use crate::guard::{RError, RResult};
+
+// SEXPREC is opaque to Rust, as in extendr-ffi's own declarations.
+#[allow(improper_ctypes)]
+extern "C" {
+    pub fn Rf_ScalarReal(x: f64) -> SEXP;
+    pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
+    pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
+}
+
+pub const R_NA_INTEGER: c_int = i32::MIN;
+
+/// PROTECTs objects for the lifetime of the scope, in LIFO order as R requires.
+pub struct Protect {
+    n: c_int,
+}
+
+impl Protect {
+    pub fn new() -> Protect {
+        Protect { n: 0 }
+    }
+
+    pub fn keep(&mut self, x: SEXP) -> SEXP {
+        // SAFETY: x is a live SEXP just returned by R; protecting it is always allowed on the main thread.
+        unsafe { Rf_protect(x) };
+        self.n += 1;
+        x
+    }
+}
+
+impl Drop for Protect {
+    fn drop(&mut self) {
+        // SAFETY: unprotects exactly what this scope protected.
+        unsafe { Rf_unprotect(self.n) };
+    }
+}
+
+/// A CHARSXP holding `s` as UTF-8.
+pub fn mk_char(s: &str) -> SEXP {
+    // SAFETY: the pointer and length describe `s`; R copies the bytes.
+    unsafe {
+        Rf_mkCharLenCE(
+            s.as_ptr() as *const c_char,
+            s.len() as c_int,
+            cetype_t::CE_UTF8,
+        )
+    }
+}
+
+/// A character vector of `items`.
+pub fn mk_strings<S: AsRef<str>>(items: &[S]) -> SEXP {
+    let mut p = Protect::new();
+    // SAFETY: allocation on the main thread; the result is protected while it is filled.
+    unsafe {
+        let v = p.keep(Rf_allocVector(SEXPTYPE::STRSXP, items.len() as R_xlen_t));
+        for (i, s) in items.iter().enumerate() {
+            SET_STRING_ELT(v, i as R_xlen_t, mk_char(s.as_ref()));
+        }
+        v
+    }
+}
+
+/// A list of `items` (already protected by the caller, or freshly made and not yet exposed to GC).
+pub fn mk_list(items: &[SEXP], names: &[&str]) -> SEXP {
+    let mut p = Protect::new();
+    // SAFETY: as in `mk_strings`.
+    unsafe {
+        let v = p.keep(Rf_allocVector(SEXPTYPE::VECSXP, items.len() as R_xlen_t));
+        for (i, &x) in items.iter().enumerate() {
+            SET_VECTOR_ELT(v, i as R_xlen_t, x);
+        }
+        if !names.is_empty() {
+            Rf_setAttrib(v, R_NamesSymbol, mk_strings(names));
+        }
+        v
+    }
+}
+
+/// The string of a CHARSXP, as UTF-8.
+pub fn char_str(c: SEXP) -> String {
+    // SAFETY: c is a CHARSXP; R returns a NUL-terminated translation that lives until the call ends.
+    unsafe { CStr::from_ptr(Rf_translateCharUTF8(c)) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Reads a character vector argument with no NA.
+pub fn arg_strings(x: SEXP, arg: &str) -> RResult<Vec<String>> {
+    // SAFETY: type and length queries are valid for any SEXP.
+    unsafe {
+        if TYPEOF(x) != SEXPTYPE::STRSXP {
+            return Err(RError::new(format!(
+                "`{arg}` must be a character vector; got {}",
+                type_name(x)
+            )));
+        }
+        (0..XLENGTH(x))
+            .map(|i| {
+                let c = STRING_ELT(x, i);
+                if c == R_NaString {
+                    Err(RError::new(format!("`{arg}` must not contain NA")))
+                } else {
+                    Ok(char_str(c))
+                }
+            })
+            .collect()
+    }
+}
+
+/// Reads a single-string argument.
+pub fn arg_string(x: SEXP, arg: &str) -> RResult<String> {
+    let v = arg_strings(x, arg).map_err(|_| {
+        RError::new(format!(
+            "`{arg}` must be a single string; got {}",
+            type_name(x)
+        ))
+    })?;
+    match <[String; 1]>::try_from(v) {
+        Ok([s]) => Ok(s),
+        Err(v) => Err(RError::new(format!(
+            "`{arg}` must be a single string; got {} strings",
+            v.len()
+        ))),
+    }
+}
+
+/// R's name for the type of `x`, for error messages.
+pub fn type_name(x: SEXP) -> &'static str {
+    // SAFETY: TYPEOF is valid for any SEXP.
+    match unsafe { TYPEOF(x) } {
+        SEXPTYPE::NILSXP => "NULL",
+        SEXPTYPE::LGLSXP => "a logical vector",
+        SEXPTYPE::INTSXP => "an integer vector",
+        SEXPTYPE::REALSXP => "a double vector",
+        SEXPTYPE::CPLXSXP => "a complex vector",
+        SEXPTYPE::STRSXP => "a character vector",
+        SEXPTYPE::VECSXP => "a list",
+        SEXPTYPE::RAWSXP => "a raw vector",
+        SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP => "a function",
+        SEXPTYPE::ENVSXP => "an environment",
+        _ => "an unsupported object",
+    }
+}
+
+/// The bytes of a raw vector.
+pub fn raw_bytes<'a>(x: SEXP, arg: &str) -> RResult<&'a [u8]> {
+    // SAFETY: checked to be a RAWSXP; the slice lives as long as the caller keeps x protected.
+    unsafe {
+        if TYPEOF(x) != SEXPTYPE::RAWSXP {
+            return Err(RError::new(format!("`{arg}` must be a raw vector")));
+        }
+        let n = XLENGTH(x) as usize;
+        if n == 0 {
+            return Ok(&[]);
+        }
+        Ok(std::slice::from_raw_parts(RAW(x), n))
+    }
+}
+
+/// A raw vector holding `b`.
+pub fn mk_raw(b: &[u8]) -> SEXP {
+    // SAFETY: allocation on the main thread, then a copy into its fresh payload.
+    unsafe {
+        let v = Rf_allocVector(SEXPTYPE::RAWSXP, b.len() as R_xlen_t);
+        if !b.is_empty() {
+            std::ptr::copy_nonoverlapping(b.as_ptr(), RAW(v), b.len());
+        }
+        v
+    }
+}
+
+/// R's invisible NULL for entry points that return nothing.
+pub fn nil() -> SEXP {
+    // SAFETY: reading a global R initialises before any package loads.
+    unsafe { R_NilValue }
+}

@@ -1,0 +1,432 @@
+//! `SharedVector`: an R double, integer or logical vector whose data is an array of a shared page. Reads
+//! go straight to the read-only mapping. A request for a writable pointer (R's copy-on-modify of an
+//! unshared object, or any C code calling REAL()) switches this one object to a private copy-on-write
+//! mapping of the same array: it costs nothing until written, then one page per page written, and
+//! neither the page nor other views ever change.
+
+use std::cell::OnceCell;
+use std::os::raw::{c_int, c_void};
+use std::sync::{Arc, OnceLock};
+
+use lazyshare_runtime::pages::{DType, Page, PageId, PageName, PrivateArray};
+use lazyshare_runtime::summary::{self, Extreme};
+
+use crate::guard::{method, RError, RResult};
+use crate::pages_api::registry;
+use crate::rapi::*;
+
+struct View {
+    page: Arc<Page>,
+    entry: usize,
+    private: OnceCell<PrivateArray>,
+}
+
+impl View {
+    fn len(&self) -> usize {
+        self.page.entry(self.entry).spec.len as usize
+    }
+
+    fn ptr(&self) -> *const u8 {
+        match self.private.get() {
+            Some(p) => p.as_mut_ptr(),
+            None => self.page.bytes(self.entry).as_ptr(),
+        }
+    }
+
+    fn writable_ptr(&self) -> RResult<*mut u8> {
+        if self.len() == 0 {
+            return Ok(self.ptr() as *mut u8);
+        }
+        if self.private.get().is_none() {
+            let _ = self.private.set(self.page.private_copy(self.entry)?);
+        }
+        Ok(self.private.get().expect("just set").as_mut_ptr())
+    }
+
+    fn is_modified(&self) -> bool {
+        self.private.get().is_some_and(PrivateArray::is_modified)
+    }
+
+    fn slice<T>(&self) -> &[T] {
+        // SAFETY: ptr() points at len() elements of the view's type (the page layout guarantees size and
+        // 4096-byte alignment) that live as long as self.
+        unsafe { std::slice::from_raw_parts(self.ptr() as *const T, self.len()) }
+    }
+}
+
+struct Classes {
+    real: R_altrep_class_t,
+    integer: R_altrep_class_t,
+    logical: R_altrep_class_t,
+}
+
+// SAFETY: the class handles are preserved R objects, only ever used on R's main thread.
+unsafe impl Send for Classes {}
+// SAFETY: as above.
+unsafe impl Sync for Classes {}
+
+static CLASSES: OnceLock<Classes> = OnceLock::new();
+
+/// Creates the three classes once per process, at package load, so that unserialising a view in a fresh
+/// session finds them.
+pub fn register_classes(dll: *mut DllInfo) {
+    CLASSES.get_or_init(|| {
+        // SAFETY: called from R_init on the main thread; the class constructors preserve their results.
+        unsafe {
+            let real =
+                R_make_altreal_class(c"lzs_shared_real".as_ptr(), c"lazyshare".as_ptr(), dll);
+            let integer =
+                R_make_altinteger_class(c"lzs_shared_int".as_ptr(), c"lazyshare".as_ptr(), dll);
+            let logical =
+                R_make_altlogical_class(c"lzs_shared_lgl".as_ptr(), c"lazyshare".as_ptr(), dll);
+            for cls in [real, integer, logical] {
+                R_set_altrep_Length_method(cls, Some(length));
+                R_set_altrep_Duplicate_method(cls, Some(duplicate));
+                R_set_altrep_Serialized_state_method(cls, Some(serialized_state));
+                R_set_altrep_Unserialize_method(cls, Some(unserialize));
+                R_set_altrep_Inspect_method(cls, Some(inspect));
+                R_set_altrep_Coerce_method(cls, Some(coerce));
+                R_set_altvec_Dataptr_method(cls, Some(dataptr));
+                R_set_altvec_Dataptr_or_null_method(cls, Some(dataptr_or_null));
+                R_set_altvec_Extract_subset_method(cls, Some(extract_subset));
+            }
+            R_set_altreal_Elt_method(real, Some(real_elt));
+            R_set_altreal_Get_region_method(real, Some(real_get_region));
+            R_set_altreal_Sum_method(real, Some(real_sum));
+            R_set_altreal_Min_method(real, Some(real_min));
+            R_set_altreal_Max_method(real, Some(real_max));
+            R_set_altinteger_Elt_method(integer, Some(int_elt));
+            R_set_altinteger_Get_region_method(integer, Some(int_get_region));
+            R_set_altinteger_Sum_method(integer, Some(int_sum));
+            R_set_altinteger_Min_method(integer, Some(int_min));
+            R_set_altinteger_Max_method(integer, Some(int_max));
+            R_set_altlogical_Elt_method(logical, Some(int_elt));
+            R_set_altlogical_Get_region_method(logical, Some(int_get_region));
+            Classes {
+                real,
+                integer,
+                logical,
+            }
+        }
+    });
+}
+
+/// A new R vector viewing array `entry` of `page`.
+pub fn new_view(page: Arc<Page>, entry: usize) -> SEXP {
+    make(page, entry, OnceCell::new())
+}
+
+fn make(page: Arc<Page>, entry: usize, private: OnceCell<PrivateArray>) -> SEXP {
+    let classes = CLASSES.get().expect("classes are registered at load");
+    let class = match page.entry(entry).spec.dtype {
+        DType::F64 => classes.real,
+        DType::I32 => classes.integer,
+        DType::Lgl => classes.logical,
+    };
+    let view = Box::new(View {
+        page,
+        entry,
+        private,
+    });
+    let mut p = Protect::new();
+    // SAFETY: the external pointer takes ownership of the box; its finalizer gives it back exactly once.
+    unsafe {
+        let ptr = p.keep(R_MakeExternalPtr(
+            Box::into_raw(view) as *mut c_void,
+            R_NilValue,
+            R_NilValue,
+        ));
+        R_RegisterCFinalizerEx(ptr, Some(finalize), Rboolean::FALSE);
+        R_new_altrep(class, ptr, R_NilValue)
+    }
+}
+
+unsafe extern "C" fn finalize(ptr: SEXP) {
+    // SAFETY: the address is the box made in new_view, or null once finalized.
+    unsafe {
+        let v = R_ExternalPtrAddr(ptr) as *mut View;
+        if !v.is_null() {
+            R_ClearExternalPtr(ptr);
+            drop(Box::from_raw(v));
+        }
+    }
+}
+
+/// The view behind an object of one of our classes.
+fn view<'a>(x: SEXP) -> &'a View {
+    // SAFETY: R calls these methods only for objects of our classes, whose data1 is the external pointer
+    // made in new_view; the object (and so the pointer) is alive for the duration of the method call.
+    unsafe {
+        let v = R_ExternalPtrAddr(R_altrep_data1(x)) as *const View;
+        assert!(
+            !v.is_null(),
+            "a lazyshare view was used after it was finalized"
+        );
+        &*v
+    }
+}
+
+/// Is `x` one of our views? For `.Call` entries that accept views.
+pub fn is_view(x: SEXP) -> bool {
+    let Some(c) = CLASSES.get() else {
+        return false;
+    };
+    // SAFETY: ALTREP and R_altrep_inherits accept any SEXP.
+    unsafe {
+        ALTREP(x) != 0
+            && [c.real, c.integer, c.logical]
+                .iter()
+                .any(|&cls| R_altrep_inherits(x, cls) != Rboolean::FALSE)
+    }
+}
+
+/// (namespace, variable, entry, modified?) of a view, for `viewInfo`.
+pub fn describe(x: SEXP) -> (String, String, usize, bool) {
+    let v = view(x);
+    let name = v.page.name();
+    (
+        name.ns().to_string(),
+        name.var().to_string(),
+        v.entry,
+        v.is_modified(),
+    )
+}
+
+unsafe extern "C" fn length(x: SEXP) -> R_xlen_t {
+    method(|| Ok(view(x).len() as R_xlen_t))
+}
+
+unsafe extern "C" fn dataptr(x: SEXP, writeable: Rboolean) -> *mut c_void {
+    method(|| {
+        let v = view(x);
+        if writeable != Rboolean::FALSE {
+            v.writable_ptr().map(|p| p as *mut c_void)
+        } else {
+            Ok(v.ptr() as *mut c_void)
+        }
+    })
+}
+
+unsafe extern "C" fn dataptr_or_null(x: SEXP) -> *const c_void {
+    method(|| Ok(view(x).ptr() as *const c_void))
+}
+
+unsafe extern "C" fn real_elt(x: SEXP, i: R_xlen_t) -> f64 {
+    method(|| Ok(view(x).slice::<f64>()[i as usize]))
+}
+
+unsafe extern "C" fn int_elt(x: SEXP, i: R_xlen_t) -> c_int {
+    method(|| Ok(view(x).slice::<i32>()[i as usize]))
+}
+
+fn get_region<T: Copy>(x: SEXP, i: R_xlen_t, n: R_xlen_t, buf: *mut T) -> R_xlen_t {
+    method(|| {
+        let data = view(x).slice::<T>();
+        let start = (i.max(0) as usize).min(data.len());
+        let count = (n.max(0) as usize).min(data.len() - start);
+        // SAFETY: R passes a buffer of at least n elements; count <= n.
+        unsafe { std::ptr::copy_nonoverlapping(data[start..].as_ptr(), buf, count) };
+        Ok(count as R_xlen_t)
+    })
+}
+
+unsafe extern "C" fn real_get_region(x: SEXP, i: R_xlen_t, n: R_xlen_t, buf: *mut f64) -> R_xlen_t {
+    get_region(x, i, n, buf)
+}
+
+unsafe extern "C" fn int_get_region(
+    x: SEXP,
+    i: R_xlen_t,
+    n: R_xlen_t,
+    buf: *mut c_int,
+) -> R_xlen_t {
+    get_region(x, i, n, buf)
+}
+
+/// C NULL tells R to compute the summary itself. We do so wherever R's own answer depends on details we
+/// would have to imitate: which missing value (NA or NaN) wins, warnings on empty input or overflow.
+fn fallback() -> SEXP {
+    std::ptr::null_mut()
+}
+
+unsafe extern "C" fn real_sum(x: SEXP, narm: Rboolean) -> SEXP {
+    method(|| {
+        let s = summary::sum_f64(view(x).slice(), narm != Rboolean::FALSE);
+        // SAFETY: allocation on the main thread.
+        Ok(if s.is_nan() {
+            fallback()
+        } else {
+            unsafe { Rf_ScalarReal(s) }
+        })
+    })
+}
+
+fn real_extreme(e: Extreme<f64>) -> SEXP {
+    match e {
+        // SAFETY: allocation on the main thread.
+        Extreme::Value(v) => unsafe { Rf_ScalarReal(v) },
+        Extreme::Missing | Extreme::Empty => fallback(),
+    }
+}
+
+unsafe extern "C" fn real_min(x: SEXP, narm: Rboolean) -> SEXP {
+    method(|| {
+        Ok(real_extreme(summary::min_f64(
+            view(x).slice(),
+            narm != Rboolean::FALSE,
+        )))
+    })
+}
+
+unsafe extern "C" fn real_max(x: SEXP, narm: Rboolean) -> SEXP {
+    method(|| {
+        Ok(real_extreme(summary::max_f64(
+            view(x).slice(),
+            narm != Rboolean::FALSE,
+        )))
+    })
+}
+
+unsafe extern "C" fn int_sum(x: SEXP, narm: Rboolean) -> SEXP {
+    method(|| {
+        // SAFETY (all arms): allocation on the main thread.
+        Ok(
+            match summary::sum_i32(view(x).slice(), narm != Rboolean::FALSE) {
+                None => unsafe { Rf_ScalarInteger(R_NA_INTEGER) },
+                Some(s) if s > i64::from(i32::MIN) && s <= i64::from(i32::MAX) => unsafe {
+                    Rf_ScalarInteger(s as c_int)
+                },
+                Some(_) => fallback(),
+            },
+        )
+    })
+}
+
+fn int_extreme(e: Extreme<i32>) -> SEXP {
+    match e {
+        // SAFETY: allocation on the main thread.
+        Extreme::Value(v) => unsafe { Rf_ScalarInteger(v) },
+        // SAFETY: as above.
+        Extreme::Missing => unsafe { Rf_ScalarInteger(R_NA_INTEGER) },
+        Extreme::Empty => fallback(),
+    }
+}
+
+unsafe extern "C" fn int_min(x: SEXP, narm: Rboolean) -> SEXP {
+    method(|| {
+        Ok(int_extreme(summary::min_i32(
+            view(x).slice(),
+            narm != Rboolean::FALSE,
+        )))
+    })
+}
+
+unsafe extern "C" fn int_max(x: SEXP, narm: Rboolean) -> SEXP {
+    method(|| {
+        Ok(int_extreme(summary::max_i32(
+            view(x).slice(),
+            narm != Rboolean::FALSE,
+        )))
+    })
+}
+
+/// A duplicate shares the page and gets its own (lazy) private copy if it is ever written. If this view
+/// was written, the duplicate starts as a private mapping holding copies of just the written pages.
+unsafe extern "C" fn duplicate(x: SEXP, _deep: Rboolean) -> SEXP {
+    method(|| {
+        let v = view(x);
+        let private = OnceCell::new();
+        if let Some(mine) = v.private.get().filter(|p| p.is_modified()) {
+            let mut copy = v.page.private_copy(v.entry)?;
+            if mine.copy_written_into(&mut copy).is_err() {
+                return Ok(fallback());
+            }
+            let _ = private.set(copy);
+        }
+        Ok(make(v.page.clone(), v.entry, private))
+    })
+}
+
+/// Serialised views carry the page's name and identity (a few hundred bytes). A view whose page is gone or
+/// replaced, or that was modified, serialises its data instead (C NULL).
+unsafe extern "C" fn serialized_state(x: SEXP) -> SEXP {
+    method(|| {
+        let v = view(x);
+        if v.is_modified() || !v.page.is_current() {
+            return Ok(fallback());
+        }
+        let name = v.page.name();
+        Ok(mk_strings(&[
+            name.ns().to_string(),
+            name.var().to_string(),
+            v.page.id().to_string(),
+            v.entry.to_string(),
+        ]))
+    })
+}
+
+unsafe extern "C" fn unserialize(_class: SEXP, state: SEXP) -> SEXP {
+    method(|| {
+        let s = arg_strings(state, "serialized view state")?;
+        let [ns, var, id, entry] = <[String; 4]>::try_from(s)
+            .map_err(|_| RError::new("a serialized lazyshare view is damaged"))?;
+        let id: PageId = id
+            .parse()
+            .map_err(|_| RError::new("a serialized lazyshare view is damaged"))?;
+        let entry: usize = entry
+            .parse()
+            .map_err(|_| RError::new("a serialized lazyshare view is damaged"))?;
+        let name = PageName::new(&ns, &var)?;
+        let page = registry().open_view(&name).map_err(|e| {
+            RError::new(format!(
+                "cannot restore a view of '{var}' in namespace '{ns}': {e}. A serialized view refers to \
+                 shared memory; save the data itself with saveRDS(x[]) to keep it beyond its page"
+            ))
+        })?;
+        if page.id() != id || entry >= page.header().entries.len() {
+            return Err(RError::new(format!(
+                "cannot restore a view of '{var}' in namespace '{ns}': the page was released and \
+                 registered again with other data"
+            )));
+        }
+        Ok(new_view(page, entry))
+    })
+}
+
+unsafe extern "C" fn inspect(
+    x: SEXP,
+    _pre: c_int,
+    _deep: c_int,
+    _pvec: c_int,
+    _subtree: Option<unsafe extern "C" fn(SEXP, c_int, c_int, c_int)>,
+) -> Rboolean {
+    method(|| {
+        let v = view(x);
+        let msg = format!(
+            " lazyshare view of '{}' [{}], {} elements, {}\n",
+            v.page.name().display(),
+            v.entry,
+            v.len(),
+            if v.is_modified() {
+                "modified privately (copy-on-write)"
+            } else {
+                "shared"
+            }
+        );
+        let c = std::ffi::CString::new(msg).unwrap_or_default();
+        // SAFETY: printing a NUL-terminated string through a constant format.
+        unsafe { Rprintf(c"%s".as_ptr(), c.as_ptr()) };
+        Ok(Rboolean::TRUE)
+    })
+}
+
+/// C NULL: R's own coercion, which reads through Get_region/Dataptr. extendr's default returns R's NULL
+/// object instead, which makes as.integer(view) NULL.
+unsafe extern "C" fn coerce(_x: SEXP, _to: SEXPTYPE) -> SEXP {
+    fallback()
+}
+
+/// C NULL: R's own subsetting, which reads through Elt. (extendr's default returns R NULL: x[5] == NULL.)
+unsafe extern "C" fn extract_subset(_x: SEXP, _indx: SEXP, _call: SEXP) -> SEXP {
+    fallback()
+}

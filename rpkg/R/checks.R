@@ -1,0 +1,40 @@
+# Argument checks shared by the exported functions. Errors name the argument and say what was expected.
+
+describe_object <- function(x) {
+  if (is.null(x)) return("NULL")
+  if (is.data.frame(x)) return("a data.frame")
+  if (is.factor(x)) return("a factor")
+  cls <- oldClass(x)
+  if (!is.null(cls)) return(sprintf("an object of class '%s'", cls[1]))
+  switch(typeof(x),
+    double = "a double vector", integer = "an integer vector",
+    logical = "a logical vector", character = "a character vector",
+    complex = "a complex vector", list = "a list", raw = "a raw vector",
+    closure = , builtin = , special = "a function",
+    environment = "an environment",
+    paste("an object of type", typeof(x)))
+}
+
+check_string <- function(x, arg) {
+  if (!is.character(x) || length(x) != 1L || is.na(x) || !nzchar(x)) {
+    stop(sprintf("`%s` must be a single non-empty string; got %s", arg,
+                 if (is.character(x) && length(x) == 1L) encodeString(x, quote = '"')
+                 else describe_object(x)), call. = FALSE)
+  }
+  if (grepl("/", x, fixed = TRUE)) {
+    stop(sprintf("`%s` must not contain '/'; got \"%s\"", arg, x), call. = FALSE)
+  }
+  invisible(x)
+}
+
+check_names <- function(x, arg) {
+  if (!is.character(x) || anyNA(x) || !all(nzchar(x))) {
+    stop(sprintf("`%s` must be a character vector of non-empty names; got %s", arg,
+                 describe_object(x)), call. = FALSE)
+  }
+  invisible(x)
+}
+
+is_plain_numeric <- function(x) {
+  is.null(oldClass(x)) && typeof(x) %in% c("double", "integer", "logical")
+}
