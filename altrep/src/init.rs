@@ -39,6 +39,7 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
     let table = routines![
         lzs_register / 6,
         lzs_retrieve / 2,
+        lzs_set_attributes / 2,
         lzs_release_views / 2,
         lzs_release_pages / 2,
         lzs_metadata / 2,

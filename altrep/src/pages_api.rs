@@ -216,6 +216,38 @@ pub extern "C" fn lzs_retrieve(ns: SEXP, var: SEXP) -> SEXP {
     })
 }
 
+/// Sets attributes on freshly retrieved views in place: `attributes<-` from R would see a referenced
+/// object and wrap it in another ALTREP layer. `attrs[[i]]` is a named list of attributes or NULL.
+#[no_mangle]
+pub extern "C" fn lzs_set_attributes(views: SEXP, attrs: SEXP) -> SEXP {
+    entry(|| {
+        // SAFETY: every SEXP read is type-checked first; the views are ours and not yet seen by the user.
+        unsafe {
+            if TYPEOF(views) != SEXPTYPE::VECSXP
+                || TYPEOF(attrs) != SEXPTYPE::VECSXP
+                || XLENGTH(views) != XLENGTH(attrs)
+            {
+                return Err(RError::new("lzs_set_attributes: malformed arguments"));
+            }
+            for i in 0..XLENGTH(views) {
+                let (v, a) = (VECTOR_ELT(views, i), VECTOR_ELT(attrs, i));
+                if TYPEOF(a) != SEXPTYPE::VECSXP {
+                    continue;
+                }
+                let names = Rf_getAttrib(a, R_NamesSymbol);
+                if TYPEOF(names) != SEXPTYPE::STRSXP || XLENGTH(names) != XLENGTH(a) {
+                    return Err(RError::new("lzs_set_attributes: attributes must be named"));
+                }
+                for j in 0..XLENGTH(a) {
+                    let sym = Rf_installChar(STRING_ELT(names, j));
+                    Rf_setAttrib(v, sym, VECTOR_ELT(a, j));
+                }
+            }
+        }
+        Ok(nil())
+    })
+}
+
 fn kind_name(k: Kind) -> &'static str {
     match k {
         Kind::Array => "array",

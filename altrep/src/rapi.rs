@@ -15,6 +15,8 @@ extern "C" {
     pub fn Rf_ScalarReal(x: f64) -> SEXP;
     pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
     pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
+    pub fn ATTRIB(x: SEXP) -> SEXP;
+    pub fn Rf_installChar(x: SEXP) -> SEXP;
 }
 
 pub const R_NA_INTEGER: c_int = i32::MIN;

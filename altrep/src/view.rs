@@ -166,8 +166,26 @@ fn view<'a>(x: SEXP) -> &'a View {
     }
 }
 
-/// Is `x` one of our views? For `.Call` entries that accept views.
+/// Looks through R's own `wrap_*` ALTREP classes, which R puts around a vector when it adds attributes to
+/// a shared object (`dim(v) <- ...`): the data is still our view's.
+fn unwrap(mut x: SEXP) -> SEXP {
+    // SAFETY: ALTREP_CLASS of an ALTREP object is its class record, whose attribute pairlist starts with
+    // the class name symbol; data1 of a wrapper is the wrapped vector.
+    unsafe {
+        while ALTREP(x) != 0 {
+            let name = char_str(PRINTNAME(CAR(ATTRIB(ALTREP_CLASS(x)))));
+            if !name.starts_with("wrap_") {
+                break;
+            }
+            x = R_altrep_data1(x);
+        }
+    }
+    x
+}
+
+/// Is `x` one of our views (possibly inside R's attribute wrapper)? For `.Call` entries.
 pub fn is_view(x: SEXP) -> bool {
+    let x = unwrap(x);
     let Some(c) = CLASSES.get() else {
         return false;
     };
@@ -182,7 +200,7 @@ pub fn is_view(x: SEXP) -> bool {
 
 /// (namespace, variable, entry, modified?) of a view, for `viewInfo`.
 pub fn describe(x: SEXP) -> (String, String, usize, bool) {
-    let v = view(x);
+    let v = view(unwrap(x));
     let name = v.page.name();
     (
         name.ns().to_string(),

@@ -10,6 +10,13 @@ restore_attrs <- function(v, blob) {
   v
 }
 
+# Attributes go onto fresh views from C: `attributes<-` here would wrap each view in another ALTREP layer.
+retrieve_one <- function(namespace, name) {
+  r <- .Call(lzs_retrieve, namespace, name)
+  .Call(lzs_set_attributes, r$views, lapply(r$attrs, function(b) if (length(b)) unserialize(b)))
+  if (r$kind == "array") r$views[[1L]] else restore_attrs(r$views, r$list_attrs)
+}
+
 # What lzs_register needs for one variable: its arrays and their attributes.
 variable_spec <- function(x, name) {
   what <- sprintf("`variableList$%s`", name)
@@ -132,11 +139,7 @@ retrieveViews <- function(namespace, variableNames) {
       try(.Call(lzs_release_views, namespace, substring(opened, nchar(prefix) + 1L)), silent = TRUE)
     }
   })
-  out <- lapply(variableNames, function(v) {
-    r <- .Call(lzs_retrieve, namespace, v)
-    views <- Map(restore_attrs, r$views, r$attrs)
-    if (r$kind == "array") views[[1L]] else restore_attrs(views, r$list_attrs)
-  })
+  out <- lapply(variableNames, retrieve_one, namespace = namespace)
   names(out) <- variableNames
   ok <- TRUE
   out

@@ -188,7 +188,10 @@ impl Page {
 /// Reinterprets page bytes as elements. Data offsets are 4096-aligned and lengths whole elements.
 fn cast<T: Copy>(b: &[u8]) -> &[T] {
     let size = std::mem::size_of::<T>();
-    assert!((b.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>()) && b.len().is_multiple_of(size));
+    assert!(
+        (b.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>())
+            && b.len().is_multiple_of(size)
+    );
     // SAFETY: alignment and length checked above; f64 and i32 accept every bit pattern; the slice borrows
     // `b`, so the mapping outlives it.
     unsafe { std::slice::from_raw_parts(b.as_ptr() as *const T, b.len() / size) }

@@ -1,0 +1,4 @@
+library(testthat)
+library(lazyshare)
+
+test_check("lazyshare")
