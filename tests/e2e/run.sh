@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every multi-process e2e script against the installed package; prints one summary line at the end.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export LZS_BIN_DIR=${LZS_BIN_DIR:-$here/../../target/release}
+passed=0 failed=0 failures=()
+for script in "$here"/*.R; do
+  [ "$(basename "$script")" = helpers.R ] && continue
+  if timeout 600 Rscript "$script"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); failures+=("$(basename "$script")")
+  fi
+done
+leftover=$(ls /dev/shm | grep -c '^lzs\.' || true)
+echo "e2e: $passed scripts passed, $failed failed${failures[*]:+ (${failures[*]})}; lzs segments left in /dev/shm: $leftover"
+[ "$failed" -eq 0 ] && [ "$leftover" -eq 0 ]
