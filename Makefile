@@ -34,7 +34,7 @@ test: setup build
 	Rscript -e '$(TESTTHAT)' 2>&1 | tee target/logs/testthat.log; (( status |= PIPESTATUS[0] )); \
 	tests/e2e/run.sh 2>&1 | tee target/logs/e2e.log; (( status |= PIPESTATUS[0] )); \
 	echo; echo "== summary =="; \
-	grep -E '^test result:' target/logs/cargo-test.log | sed 's/^/cargo: /'; \
+	grep -E '^test result:' target/logs/cargo-test.log | grep -v ' 0 passed; 0 failed' | sed 's/^/cargo: /'; \
 	grep -E '^\[ FAIL' target/logs/testthat.log | tail -n 1 | sed 's/^/testthat: /'; \
 	tail -n 1 target/logs/e2e.log; \
 	exit $$status

@@ -69,7 +69,8 @@ reset_peak <- function() {
 # of 256 columns at a time (20 MB at n = 10^4) and sum it, which is what a bigmemory user writes. The copy
 # cost is then part of bigmemory's colSums time (and is the honest price of reading a big.matrix from R).
 bm_colsums_method <- function() {
-  if (requireNamespace("biganalytics", quietly = TRUE)) "biganalytics::colsum" else "256-column blocks"
+  if (requireNamespace("biganalytics", quietly = TRUE)) "biganalytics::colsum (no copy)"
+  else "256-column blocks copied into R (biganalytics is not installed)"
 }
 bm_colsums <- function(bm, block = 256L) {
   if (requireNamespace("biganalytics", quietly = TRUE)) return(biganalytics::colsum(bm))
@@ -95,11 +96,10 @@ cycle_lazyshare <- function(X, ns) {
   t_ret <- elapsed(v <- lazyshare::retrieveViews(ns, "X"))
   viewed <- TRUE
   t_cs <- elapsed(s <- colSums(v$X))
-  t_rel <- elapsed({
-    lazyshare::releaseViews(ns, "X"); lazyshare::releaseVariables(ns, "X"); rm(v); invisible(gc())
-  })
+  t_api <- elapsed({ lazyshare::releaseViews(ns, "X"); lazyshare::releaseVariables(ns, "X") })
   viewed <- FALSE; registered <- FALSE
-  list(times = c(t_reg, t_ret, t_cs, t_rel), sums = s)
+  t_rel <- t_api + elapsed({ rm(v); invisible(gc()) })
+  list(times = c(t_reg, t_ret, t_cs, t_rel), sums = s, release_api = t_api)
 }
 
 cycle_memshare <- function(X, ns) {
@@ -152,17 +152,22 @@ run_worker <- function(pkg, n, ns) {
                   bigmemory = cycle_bigmemory, base = cycle_base, stop("unknown package ", pkg))
   reps <- if (n <= 1000L) 7L else 3L
   times <- matrix(NA_real_, reps, 4L)
+  api <- rep(NA_real_, reps)  # lazyshare: releaseViews + releaseVariables alone, without rm + gc
   for (r in seq_len(reps)) {
     res <- cycle(X, ns)
     if (!isTRUE(all.equal(res$sums, reference))) stop(pkg, ": colSums differ from colSums(X)")
     times[r, ] <- res$times
+    if (!is.null(res$release_api)) api[r] <- res$release_api
     rm(res)
   }
   med <- apply(times, 2L, median)
+  release_api <- median(api)
   hwm <- status_mb("VmHWM")
   method <- if (pkg == "bigmemory") bm_colsums_method() else ""
-  cat(paste("RESULT", pkg, n, reps, times[1, 1], med[1], med[2], med[3], med[4], rss_x, hwm, peak_reset, method,
-            sep = "\t"), "\n", sep = "")
+  # RESULT pkg n reps register_first register retrieve colSums release release_api rss_x_mb peak_mb
+  #        peak_reset method
+  cat(paste("RESULT", pkg, n, reps, times[1, 1], med[1], med[2], med[3], med[4], release_api, rss_x, hwm,
+            peak_reset, method, sep = "\t"), "\n", sep = "")
 }
 
 args <- commandArgs(trailingOnly = TRUE)
@@ -196,8 +201,9 @@ run_child <- function(pkg, n) {
   cat(" done\n")
   data.frame(pkg = f[2], n = as.integer(f[3]), reps = as.integer(f[4]), register_first = num(f[5]),
              register = num(f[6]), retrieve = num(f[7]), colSums = num(f[8]), release = num(f[9]),
-             rss_x_mb = num(f[10]), peak_mb = num(f[11]), peak_reset = as.logical(f[12]),
-             method = if (length(f) >= 13L) f[13] else "", stringsAsFactors = FALSE)
+             release_api = num(f[10]), rss_x_mb = num(f[11]), peak_mb = num(f[12]),
+             peak_reset = as.logical(f[13]), method = if (length(f) >= 14L) f[14] else "",
+             stringsAsFactors = FALSE)
 }
 
 results <- do.call(rbind, unlist(lapply(sizes, function(n) lapply(packages, run_child, n = n)),
@@ -209,11 +215,7 @@ value_of <- function(pkg, n, col) {
   if (length(v) == 1L) v else NA_real_
 }
 
-peer_label <- function(pkg, n) {
-  if (pkg == "base") return("plain R matrix")
-  if (pkg == "bigmemory") return(sprintf("bigmemory (colSums: %s)", value_of(pkg, n, "method")))
-  pkg
-}
+peer_label <- function(pkg) if (pkg == "base") "plain R matrix" else pkg
 
 rows <- list()
 for (n in sizes) {
@@ -226,7 +228,7 @@ for (n in sizes) {
       rows[[length(rows) + 1L]] <- data.frame(
         workload = if (step == "register_first") sprintf("register 10^%d, 1st run", round(log10(n)))
                    else sprintf("%s 10^%d", step, round(log10(n))),
-        n = n, peer = peer_label(peer, n),
+        n = n, peer = peer_label(peer),
         our_time_s = ours, peer_time_s = theirs, ratio = theirs / ours,
         our_peak_mb = value_of("lazyshare", n, "peak_mb"), peer_peak_mb = value_of(peer, n, "peak_mb"),
         our_peak_delta_mb = value_of("lazyshare", n, "peak_mb") - value_of("lazyshare", n, "rss_x_mb"),
@@ -245,12 +247,19 @@ cat("RSS counts shared pages once per mapping that touched them (a view, a big.m
     "bigmemory's segment is mapped twice in its child (as.big.matrix and attach.big.matrix), so counted twice.\n\n",
     sep = "")
 shown <- tab
-for (col in c("our_time_s", "peer_time_s")) shown[[col]] <- signif(shown[[col]], 3)
+for (col in c("our_time_s", "peer_time_s")) shown[[col]] <- sprintf("%.3g", shown[[col]])
 shown$ratio <- round(shown$ratio, 2)
 for (col in grep("_mb$", names(shown), value = TRUE)) shown[[col]] <- round(shown[[col]])
 old <- options(width = 250)
 print(shown, row.names = FALSE, right = FALSE)
 options(old)
+if ("bigmemory" %in% results$pkg) {
+  cat("bigmemory's colSums:", unique(results$method[results$pkg == "bigmemory"]),
+      "(see bm_colsums in the script)\n")
+}
+cat("lazyshare's release without rm(view) + gc() (releaseViews + releaseVariables alone):",
+    paste(sprintf("%.3g s at n = %d", results$release_api[results$pkg == "lazyshare"],
+                  results$n[results$pkg == "lazyshare"]), collapse = ", "), "\n")
 if (!all(results$peak_reset)) {
   cat("note: VmHWM could not be reset in some children; their peak includes creating X\n")
 }
