@@ -1,5 +1,11 @@
 //! lazyshare runtime: pure Rust, no R and no Cranelift. See DESIGN.md for the map.
 
+pub mod config;
+pub mod exec;
+pub mod graph;
+pub mod interp;
+pub mod kernel;
 pub mod pages;
+pub mod plan;
 pub mod pool;
 pub mod summary;

@@ -26,9 +26,29 @@ impl Neumaier {
         self.sum = t;
     }
 
+    /// A partial kept as (sum, compensation) in an accumulator buffer.
+    pub fn from_parts(sum: f64, comp: f64) -> Neumaier {
+        Neumaier { sum, comp }
+    }
+
+    pub fn parts(&self) -> (f64, f64) {
+        (self.sum, self.comp)
+    }
+
     pub fn merge(&mut self, other: Neumaier) {
         self.add(other.sum);
         self.add(other.comp);
+    }
+
+    /// `(sum + comp) / n` rounded once: the compensated sum is a double-double, and dividing it with an
+    /// exact remainder gives the mean R's long-double mean gives (R refines its mean the same way).
+    pub fn div(&self, n: f64) -> f64 {
+        let q = self.sum / n;
+        if !q.is_finite() || !self.comp.is_finite() {
+            return self.value() / n;
+        }
+        let rem = (-q).mul_add(n, self.sum) + self.comp;
+        q + rem / n
     }
 
     /// The sum; non-finite when any term was (the compensation would only turn Inf into NaN).

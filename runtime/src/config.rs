@@ -1,0 +1,129 @@
+//! The thresholds a developer tunes: when to defer, when to compile, how deep graphs may grow, how work is
+//! chunked, how many threads run, how much may be materialised. One process-wide value, read at the start
+//! of each operation; R sets it through `lazy_options()`.
+
+use std::sync::RwLock;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    /// Threads for parallel passes; 0 means one per available core.
+    pub threads: usize,
+    /// Elementwise results shorter than this, whose inputs are all known, are computed at once instead of
+    /// deferred: for tiny vectors the graph costs more than the arithmetic.
+    pub defer_min_len: u64,
+    /// Estimated element-operations of a pass above which the JIT backend runs it (infinite: never).
+    pub jit_min_work: f64,
+    /// Deepest expression kept deferred; a deeper one has its operands materialised first (Renjin used 25).
+    pub max_depth: u32,
+    /// Elements per work chunk: the unit of parallel work, of cancellation checks and of progress.
+    pub chunk_rows: u64,
+    /// Largest result that may be materialised, in bytes.
+    pub max_materialize_bytes: u64,
+    /// Show progress on passes that run longer than about two seconds.
+    pub progress: bool,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            threads: 0,
+            defer_min_len: 4096,
+            jit_min_work: f64::INFINITY,
+            max_depth: 25,
+            chunk_rows: 1 << 16,
+            max_materialize_bytes: 4 << 30,
+            progress: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("`{name}` must be {expected}; got {got}")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        got: String,
+    },
+}
+
+impl Thresholds {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |name, expected, got: String| {
+            Err(ConfigError::Invalid {
+                name,
+                expected,
+                got,
+            })
+        };
+        if self.threads > 4096 {
+            return bad(
+                "threads",
+                "between 0 (all cores) and 4096",
+                self.threads.to_string(),
+            );
+        }
+        if self.jit_min_work.is_nan() || self.jit_min_work < 0.0 {
+            return bad(
+                "jit_min_work",
+                "a number >= 0 (Inf disables the JIT)",
+                self.jit_min_work.to_string(),
+            );
+        }
+        if self.max_depth == 0 || self.max_depth > 10_000 {
+            return bad(
+                "max_depth",
+                "between 1 and 10000",
+                self.max_depth.to_string(),
+            );
+        }
+        if self.chunk_rows < 64 || self.chunk_rows > 1 << 30 {
+            return bad(
+                "chunk_rows",
+                "between 64 and 2^30",
+                self.chunk_rows.to_string(),
+            );
+        }
+        Ok(())
+    }
+}
+
+static CURRENT: RwLock<Option<Thresholds>> = RwLock::new(None);
+
+/// The thresholds in force.
+pub fn get() -> Thresholds {
+    CURRENT
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_default()
+}
+
+/// Replaces the thresholds after validating them; the thread pool follows `threads`.
+pub fn set(t: Thresholds) -> Result<(), ConfigError> {
+    t.validate()?;
+    crate::pool::set_threads(t.threads);
+    *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(t);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_are_named() {
+        assert!(Thresholds::default().validate().is_ok());
+        let t = Thresholds {
+            chunk_rows: 3,
+            ..Thresholds::default()
+        };
+        let e = t.validate().unwrap_err().to_string();
+        assert!(e.contains("`chunk_rows`") && e.contains("got 3"), "{e}");
+        let t = Thresholds {
+            jit_min_work: f64::NAN,
+            ..Thresholds::default()
+        };
+        assert!(t.validate().is_err());
+    }
+}

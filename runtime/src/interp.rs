@@ -1,0 +1,450 @@
+//! The block interpreter: evaluates a kernel's instructions over blocks of up to `BLOCK` elements of a
+//! column, each instruction one tight loop over a small buffer. Values that depend only on the column (or
+//! on nothing) are computed once per column (or once per program). It is the reference every other backend
+//! is tested against and the fallback below the JIT threshold.
+
+use crate::exec::{nan_max, nan_min, Backend, Chunk, Program, StoreTarget};
+use crate::graph::{BinaryOp, UnaryOp};
+use crate::kernel::{Idx, Inst, Kernel, Layout, OutKind, Value};
+
+/// Elements per block: all live buffers of a typical kernel stay in L1.
+pub const BLOCK: usize = 256;
+
+pub struct Interp;
+
+impl Interp {
+    /// The interpreter's program for a kernel, used directly where a run is too small for a backend
+    /// choice to matter (single elements and regions for R).
+    pub fn prepare_for_store(&self, kernel: &Kernel) -> Box<dyn Program> {
+        Box::new(InterpProgram::new(kernel))
+    }
+}
+
+impl Backend for Interp {
+    fn name(&self) -> &'static str {
+        "interp"
+    }
+
+    fn prepare(&self, kernel: &Kernel) -> Box<dyn Program> {
+        Box::new(InterpProgram::new(kernel))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Uniform,
+    Column,
+    Varying,
+}
+
+struct InterpProgram {
+    kernel: Kernel,
+    layout: Layout,
+    class: Vec<Class>,
+    /// Values of uniform instructions (others are overwritten per column).
+    uniform: Vec<f64>,
+    column: Vec<usize>,
+    varying: Vec<usize>,
+    /// Buffer slot of each varying instruction.
+    slot: Vec<usize>,
+}
+
+/// An operand over a block: one value for every element, or a buffer.
+#[derive(Clone, Copy)]
+enum Opnd<'a> {
+    S(f64),
+    B(&'a [f64]),
+}
+
+impl Opnd<'_> {
+    #[inline]
+    fn at(&self, k: usize) -> f64 {
+        match self {
+            Opnd::S(v) => *v,
+            Opnd::B(b) => b[k],
+        }
+    }
+}
+
+fn idx_value(idx: Idx, i: u64, j: u64) -> u64 {
+    match idx {
+        Idx::I => i,
+        Idx::J => j,
+        Idx::Zero => 0,
+    }
+}
+
+impl InterpProgram {
+    fn new(kernel: &Kernel) -> InterpProgram {
+        let n = kernel.insts.len();
+        let mut class = Vec::with_capacity(n);
+        for inst in &kernel.insts {
+            let c = match *inst {
+                Inst::Param(_) | Inst::Const(_) => Class::Uniform,
+                Inst::Load { row, col, .. } => {
+                    if row == Idx::I || col == Idx::I {
+                        Class::Varying
+                    } else if row == Idx::J || col == Idx::J {
+                        Class::Column
+                    } else {
+                        Class::Uniform
+                    }
+                }
+                Inst::Dist { .. } | Inst::OffDiag(_) => Class::Varying,
+                Inst::Unary(_, a) => class[a as usize],
+                Inst::Binary(_, a, b) => {
+                    let (ca, cb) = (class[a as usize], class[b as usize]);
+                    if ca == Class::Varying || cb == Class::Varying {
+                        Class::Varying
+                    } else if ca == Class::Column || cb == Class::Column {
+                        Class::Column
+                    } else {
+                        Class::Uniform
+                    }
+                }
+            };
+            class.push(c);
+        }
+        let mut uniform = vec![f64::NAN; n];
+        for (v, inst) in kernel.insts.iter().enumerate() {
+            if class[v] == Class::Uniform {
+                uniform[v] = scalar_eval(kernel, inst, &uniform, 0);
+            }
+        }
+        let column = (0..n).filter(|&v| class[v] == Class::Column).collect();
+        let varying: Vec<usize> = (0..n).filter(|&v| class[v] == Class::Varying).collect();
+        let mut slot = vec![usize::MAX; n];
+        for (s, &v) in varying.iter().enumerate() {
+            slot[v] = s;
+        }
+        InterpProgram {
+            kernel: kernel.clone(),
+            layout: Layout::of(kernel),
+            class,
+            uniform,
+            column,
+            varying,
+            slot,
+        }
+    }
+}
+
+/// The value of an instruction that does not depend on i, in column j.
+fn scalar_eval(k: &Kernel, inst: &Inst, vals: &[f64], j: u64) -> f64 {
+    match *inst {
+        Inst::Param(p) => k.params[p as usize],
+        Inst::Const(bits) => f64::from_bits(bits),
+        Inst::Load { data, row, col, ld } => {
+            let at = idx_value(row, 0, j) + idx_value(col, 0, j) * ld;
+            k.data[data as usize].values()[at as usize]
+        }
+        Inst::Unary(op, a) => op.eval(vals[a as usize]),
+        Inst::Binary(op, a, b) => op.eval(vals[a as usize], vals[b as usize]),
+        Inst::Dist { .. } | Inst::OffDiag(_) => unreachable!("varying instructions"),
+    }
+}
+
+macro_rules! map1 {
+    ($out:expr, $a:expr, |$x:ident| $e:expr) => {
+        for (o, &$x) in $out.iter_mut().zip($a) {
+            *o = $e;
+        }
+    };
+}
+
+fn unary_block(op: UnaryOp, a: &[f64], out: &mut [f64]) {
+    match op {
+        UnaryOp::Neg => map1!(out, a, |x| -x),
+        UnaryOp::Abs => map1!(out, a, |x| x.abs()),
+        UnaryOp::Sqrt => map1!(out, a, |x| x.sqrt()),
+        _ => map1!(out, a, |x| op.eval(x)),
+    }
+}
+
+macro_rules! zip2 {
+    ($out:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {
+        match ($a, $b) {
+            (Opnd::B(a), Opnd::B(b)) => {
+                for ((o, &$x), &$y) in $out.iter_mut().zip(a).zip(b) {
+                    *o = $e;
+                }
+            }
+            (Opnd::B(a), Opnd::S($y)) => {
+                for (o, &$x) in $out.iter_mut().zip(a) {
+                    *o = $e;
+                }
+            }
+            (Opnd::S($x), Opnd::B(b)) => {
+                for (o, &$y) in $out.iter_mut().zip(b) {
+                    *o = $e;
+                }
+            }
+            (Opnd::S($x), Opnd::S($y)) => {
+                let v = $e;
+                $out.fill(v);
+            }
+        }
+    };
+}
+
+fn binary_block(op: BinaryOp, a: Opnd, b: Opnd, out: &mut [f64]) {
+    match op {
+        BinaryOp::Add => zip2!(out, a, b, |x, y| x + y),
+        BinaryOp::Sub => zip2!(out, a, b, |x, y| x - y),
+        BinaryOp::Mul => zip2!(out, a, b, |x, y| x * y),
+        BinaryOp::Div => zip2!(out, a, b, |x, y| x / y),
+        _ => zip2!(out, a, b, |x, y| op.eval(x, y)),
+    }
+}
+
+#[inline]
+fn neumaier(sum: &mut f64, comp: &mut f64, x: f64) {
+    let t = *sum + x;
+    if sum.abs() >= x.abs() {
+        *comp += (*sum - t) + x;
+    } else {
+        *comp += (x - t) + *sum;
+    }
+    *sum = t;
+}
+
+impl Program for InterpProgram {
+    fn run(&self, chunk: &Chunk, acc: &mut [f64], store: Option<&StoreTarget>) {
+        let k = &self.kernel;
+        let sym = k.domain.symmetric;
+        let mut vals = self.uniform.clone();
+        let mut bufs = vec![0.0f64; self.varying.len() * BLOCK];
+        for j in chunk.j0..chunk.j1 {
+            for &c in &self.column {
+                vals[c] = scalar_eval(k, &k.insts[c], &vals, j);
+            }
+            let hi = if sym { chunk.i1.min(j + 1) } else { chunk.i1 };
+            let mut i = chunk.i0;
+            while i < hi {
+                let len = (BLOCK as u64).min(hi - i) as usize;
+                for &v in &self.varying {
+                    let s = self.slot[v];
+                    let (done, rest) = bufs.split_at_mut(s * BLOCK);
+                    let out = &mut rest[..len];
+                    self.eval_varying(v, done, &vals, i, j, out);
+                }
+                self.fold(&bufs, &vals, i, j, len, acc, store);
+                i += len as u64;
+            }
+        }
+    }
+}
+
+impl InterpProgram {
+    fn opnd<'a>(&self, v: Value, bufs: &'a [f64], vals: &[f64], len: usize) -> Opnd<'a> {
+        let v = v as usize;
+        if self.class[v] == Class::Varying {
+            let s = self.slot[v] * BLOCK;
+            Opnd::B(&bufs[s..s + len])
+        } else {
+            Opnd::S(vals[v])
+        }
+    }
+
+    fn eval_varying(&self, v: usize, bufs: &[f64], vals: &[f64], i: u64, j: u64, out: &mut [f64]) {
+        let k = &self.kernel;
+        let len = out.len();
+        match k.insts[v] {
+            Inst::Load { data, row, col, ld } => {
+                let d = k.data[data as usize].values();
+                if row == Idx::I && col != Idx::I {
+                    let start = (i + idx_value(col, i, j) * ld) as usize;
+                    out.copy_from_slice(&d[start..start + len]);
+                } else {
+                    for (t, o) in out.iter_mut().enumerate() {
+                        let ii = i + t as u64;
+                        *o = d[(idx_value(row, ii, j) + idx_value(col, ii, j) * ld) as usize];
+                    }
+                }
+            }
+            Inst::Dist { data, p, ld } => {
+                dist_block(k.data[data as usize].values(), p, ld, i, j, out)
+            }
+            Inst::OffDiag(a) => {
+                match self.opnd(a, bufs, vals, len) {
+                    Opnd::B(b) => out.copy_from_slice(b),
+                    Opnd::S(s) => out.fill(s),
+                }
+                if j >= i && j < i + len as u64 {
+                    out[(j - i) as usize] = 0.0;
+                }
+            }
+            Inst::Unary(op, a) => match self.opnd(a, bufs, vals, len) {
+                Opnd::B(b) => unary_block(op, b, out),
+                Opnd::S(s) => out.fill(op.eval(s)),
+            },
+            Inst::Binary(op, a, b) => binary_block(
+                op,
+                self.opnd(a, bufs, vals, len),
+                self.opnd(b, bufs, vals, len),
+                out,
+            ),
+            Inst::Param(_) | Inst::Const(_) => unreachable!("uniform"),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fold(
+        &self,
+        bufs: &[f64],
+        vals: &[f64],
+        i: u64,
+        j: u64,
+        len: usize,
+        acc: &mut [f64],
+        store: Option<&StoreTarget>,
+    ) {
+        let k = &self.kernel;
+        let sym = k.domain.symmetric;
+        // In a symmetric kernel the elements before the diagonal stand for two, the diagonal for one.
+        let (off, diag) = if sym {
+            let off = (j.saturating_sub(i) as usize).min(len);
+            (off, off < len)
+        } else {
+            (len, false)
+        };
+        for (o, &base) in k.outputs.iter().zip(&self.layout.offsets) {
+            let v = self.opnd(o.value, bufs, vals, len);
+            let keep = |x: f64| !(o.skip_nan && x.is_nan());
+            match o.kind {
+                OutKind::Sum => {
+                    // Every element is added with compensation, so the pass sum is as good as a
+                    // correctly rounded one (R's long-double sums are, too).
+                    let (mut s, mut c) = (0.0, 0.0);
+                    for t in 0..off {
+                        let x = v.at(t);
+                        if keep(x) {
+                            neumaier(&mut s, &mut c, x);
+                        }
+                    }
+                    if sym {
+                        s *= 2.0;
+                        c *= 2.0;
+                    }
+                    if diag && keep(v.at(off)) {
+                        neumaier(&mut s, &mut c, v.at(off));
+                    }
+                    let (sum, comp) = acc[base..base + 2].split_at_mut(1);
+                    neumaier(&mut sum[0], &mut comp[0], s);
+                    comp[0] += c;
+                }
+                OutKind::Prod => {
+                    let mut p = 1.0;
+                    for t in 0..off {
+                        let x = v.at(t);
+                        if keep(x) {
+                            p *= if sym { x * x } else { x };
+                        }
+                    }
+                    if diag && keep(v.at(off)) {
+                        p *= v.at(off);
+                    }
+                    acc[base] *= p;
+                }
+                OutKind::Min | OutKind::Max => {
+                    let mut m = acc[base];
+                    for t in 0..len {
+                        let x = v.at(t);
+                        if keep(x) {
+                            m = if o.kind == OutKind::Min {
+                                nan_min(m, x)
+                            } else {
+                                nan_max(m, x)
+                            };
+                        }
+                    }
+                    acc[base] = m;
+                }
+                OutKind::Count => {
+                    let c = (0..off).filter(|&t| !v.at(t).is_nan()).count() as f64;
+                    let w = if sym { 2.0 } else { 1.0 };
+                    acc[base] += w * c + f64::from(u8::from(diag && !v.at(off).is_nan()));
+                }
+                OutKind::RowSum | OutKind::RowCount => {
+                    let count = o.kind == OutKind::RowCount;
+                    let m = k.domain.rows as usize;
+                    let mut mirror = 0.0;
+                    for t in 0..off {
+                        let x = v.at(t);
+                        if count {
+                            acc[base + i as usize + t] += f64::from(u8::from(!x.is_nan()));
+                        } else if keep(x) {
+                            let r = i as usize + t;
+                            let (s, c) = acc.split_at_mut(base + m + r);
+                            neumaier(&mut s[base + r], &mut c[0], x);
+                            mirror += x;
+                        }
+                    }
+                    if sym {
+                        let jj = j as usize;
+                        let dv = if diag { v.at(off) } else { 0.0 };
+                        if count {
+                            let c = (0..off).filter(|&t| !v.at(t).is_nan()).count() as f64;
+                            acc[base + jj] += c + f64::from(u8::from(diag && !dv.is_nan()));
+                        } else {
+                            let add = mirror + if diag && keep(dv) { dv } else { 0.0 };
+                            let (s, c) = acc.split_at_mut(base + m + jj);
+                            neumaier(&mut s[base + jj], &mut c[0], add);
+                        }
+                    }
+                }
+                OutKind::ColSum | OutKind::ColCount => {
+                    let jj = j as usize;
+                    if o.kind == OutKind::ColCount {
+                        acc[base + jj] += (0..len).filter(|&t| !v.at(t).is_nan()).count() as f64;
+                    } else {
+                        let m = k.domain.cols as usize;
+                        let (mut s, mut c) = (0.0, 0.0);
+                        for t in 0..len {
+                            let x = v.at(t);
+                            if keep(x) {
+                                neumaier(&mut s, &mut c, x);
+                            }
+                        }
+                        let (a, cc) = acc.split_at_mut(base + m + jj);
+                        neumaier(&mut a[base + jj], &mut cc[0], s);
+                        cc[0] += c;
+                    }
+                }
+                OutKind::Store => {
+                    let store = store.expect("a Store output needs a target");
+                    let at = i + j * k.domain.rows;
+                    match v {
+                        Opnd::B(b) => store.write(at, b),
+                        Opnd::S(s) => store.write(at, &vec![s; len]),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Distances from point j to points i..i+len of an n × p column-major matrix.
+fn dist_block(d: &[f64], p: u32, ld: u64, i: u64, j: u64, out: &mut [f64]) {
+    let (i, j, ld) = (i as usize, j as usize, ld as usize);
+    let len = out.len();
+    if p == 1 {
+        let xj = d[j];
+        for (o, &x) in out.iter_mut().zip(&d[i..i + len]) {
+            *o = (x - xj).abs();
+        }
+        return;
+    }
+    out.fill(0.0);
+    for c in 0..p as usize {
+        let col = &d[c * ld..(c + 1) * ld];
+        let xj = col[j];
+        for (o, &x) in out.iter_mut().zip(&col[i..i + len]) {
+            let t = x - xj;
+            *o += t * t;
+        }
+    }
+    for o in out.iter_mut() {
+        *o = o.sqrt();
+    }
+}

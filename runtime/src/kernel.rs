@@ -1,0 +1,205 @@
+//! The fused-loop IR that backends run. A kernel iterates a grid of `rows × cols` elements in column-major
+//! order (a vector is a one-column grid; a symmetric kernel visits only i <= j and counts the rest by
+//! mirroring), evaluates a short SSA list per element and folds the values into its outputs. Data and
+//! scalar parameters are separate from the instruction list, so two kernels of the same shape over
+//! different data share one compiled form (the JIT's cache key is `Kernel::shape_key`).
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use crate::graph::{BinaryOp, Source, UnaryOp};
+
+/// Index of an instruction, whose result is the value.
+pub type Value = u32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Domain {
+    pub rows: u64,
+    pub cols: u64,
+    /// Only i <= j is visited; off-diagonal elements count twice (as (i, j) and (j, i)).
+    pub symmetric: bool,
+}
+
+impl Domain {
+    pub fn len(&self) -> u64 {
+        self.rows * self.cols
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Elements a full pass visits.
+    pub fn visited(&self) -> u64 {
+        if self.symmetric {
+            self.rows * (self.rows + 1) / 2
+        } else {
+            self.len()
+        }
+    }
+}
+
+/// Which loop variable indexes a dimension of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Idx {
+    I,
+    J,
+    Zero,
+}
+
+/// Memory a kernel reads: a source or a reducer's result.
+#[derive(Debug, Clone)]
+pub enum Data {
+    Source(Arc<Source>),
+    Memo(Arc<[f64]>),
+}
+
+impl Data {
+    pub fn values(&self) -> &[f64] {
+        match self {
+            Data::Source(s) => s.values(),
+            Data::Memo(m) => m,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Inst {
+    /// `params[k]`.
+    Param(u32),
+    /// A constant that is part of the kernel's shape (a power's exponent, so `x^2` can become `x*x`),
+    /// as f64 bits.
+    Const(u64),
+    /// `data[k][row + col * ld]`, with row and col taken from the loop variables as given.
+    Load {
+        data: u32,
+        row: Idx,
+        col: Idx,
+        ld: u64,
+    },
+    /// Euclidean distance between rows i and j of the n × p column-major matrix `data[k]` (ld = n).
+    Dist {
+        data: u32,
+        p: u32,
+        ld: u64,
+    },
+    /// `v` off the diagonal, 0 on it.
+    OffDiag(Value),
+    Unary(UnaryOp, Value),
+    Binary(BinaryOp, Value, Value),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutKind {
+    Sum,
+    Prod,
+    Min,
+    Max,
+    /// Number of non-NaN values.
+    Count,
+    RowSum,
+    ColSum,
+    RowCount,
+    ColCount,
+    /// Every value, written at its column-major position (not in symmetric kernels).
+    Store,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Output {
+    pub kind: OutKind,
+    pub value: Value,
+    /// NaN values are left out (R's na.rm = TRUE).
+    pub skip_nan: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Kernel {
+    pub domain: Domain,
+    pub insts: Vec<Inst>,
+    pub outputs: Vec<Output>,
+    pub data: Vec<Data>,
+    pub params: Vec<f64>,
+}
+
+impl Kernel {
+    /// What a compiled form depends on: instructions, outputs, symmetry, and which inputs are vectors.
+    /// Not sizes, not data, not parameter values.
+    pub fn shape_key(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.domain.symmetric.hash(&mut h);
+        (self.domain.cols == 1).hash(&mut h);
+        for inst in &self.insts {
+            match inst {
+                Inst::Load { data, row, col, .. } => ("load", data, row, col).hash(&mut h),
+                Inst::Dist { data, p, .. } => ("dist", data, p).hash(&mut h),
+                other => other.hash(&mut h),
+            }
+        }
+        self.outputs.hash(&mut h);
+        self.data.len().hash(&mut h);
+        self.params.len().hash(&mut h);
+        h.finish()
+    }
+
+    /// Estimated element-operations of a full pass, for choosing a backend.
+    pub fn work(&self) -> f64 {
+        let per_elem: u64 = self
+            .insts
+            .iter()
+            .map(|i| match i {
+                Inst::Dist { p, .. } => 3 * u64::from(*p) + 1,
+                _ => 1,
+            })
+            .sum::<u64>()
+            + self.outputs.len() as u64;
+        self.domain.visited() as f64 * per_elem as f64
+    }
+}
+
+/// Where each output keeps its running state in a lane's accumulator buffer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub offsets: Vec<usize>,
+    pub len: usize,
+}
+
+impl Layout {
+    pub fn of(k: &Kernel) -> Layout {
+        let mut offsets = Vec::with_capacity(k.outputs.len());
+        let mut len = 0usize;
+        for o in &k.outputs {
+            offsets.push(len);
+            len += slots(o.kind, k.domain);
+        }
+        Layout { offsets, len }
+    }
+
+    /// A fresh accumulator buffer.
+    pub fn init(&self, k: &Kernel) -> Vec<f64> {
+        let mut acc = vec![0.0; self.len];
+        for (o, &off) in k.outputs.iter().zip(&self.offsets) {
+            match o.kind {
+                OutKind::Prod => acc[off] = 1.0,
+                OutKind::Min => acc[off] = f64::INFINITY,
+                OutKind::Max => acc[off] = f64::NEG_INFINITY,
+                _ => {}
+            }
+        }
+        acc
+    }
+}
+
+/// Accumulator slots of an output: compensated sums keep (sum, compensation) pairs, laid out as
+/// `sum[0..m]` then `comp[0..m]` for vectors.
+pub fn slots(kind: OutKind, d: Domain) -> usize {
+    match kind {
+        OutKind::Sum => 2,
+        OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count => 1,
+        OutKind::RowSum => 2 * d.rows as usize,
+        OutKind::ColSum => 2 * d.cols as usize,
+        OutKind::RowCount => d.rows as usize,
+        OutKind::ColCount => d.cols as usize,
+        OutKind::Store => 0,
+    }
+}

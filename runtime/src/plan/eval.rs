@@ -1,0 +1,150 @@
+//! Values of a node itself (not of its reducers): any range of elements, for R's Elt/Get_region, or all of
+//! them (materialisation, refused above `max_materialize_bytes`). Also the admission rules applied to every
+//! new node: the depth cap and eager evaluation of tiny results.
+
+use std::sync::Arc;
+
+use super::lower::Lowerer;
+use super::{force_node, run, PlanError};
+use crate::config;
+use crate::exec::{self, StoreTarget, COUNTERS};
+use crate::graph::{self, Expr, NodeRef, Shape, Source};
+use crate::kernel::{Domain, Kernel};
+
+/// A node lowered once to a store kernel, so that repeated element requests cost only the loop.
+pub struct StoreEval {
+    kernel: Kernel,
+    program: Box<dyn exec::Program>,
+}
+
+impl StoreEval {
+    /// Computes the reducers `node` needs and prepares its kernel.
+    pub fn new(node: &NodeRef) -> Result<StoreEval, PlanError> {
+        force_node(node)?;
+        let domain = Domain {
+            rows: node.shape.rows,
+            cols: node.shape.cols,
+            symmetric: false,
+        };
+        let mut lw = Lowerer::new(domain);
+        lw.store(node);
+        let kernel = lw.finish();
+        let program = crate::interp::Interp.prepare_for_store(&kernel);
+        Ok(StoreEval { kernel, program })
+    }
+
+    /// Writes elements `start..start + out.len()` (column-major) into `out`.
+    pub fn eval(&self, start: u64, out: &mut [f64]) {
+        let chunks = exec::range_chunks(self.kernel.domain, start, out.len() as u64);
+        let target = StoreTarget::new(out, start);
+        for c in &chunks {
+            let mut acc = Vec::new();
+            self.program.run(c, &mut acc, Some(&target));
+        }
+    }
+}
+
+fn describe_shape(s: Shape) -> String {
+    if s.matrix {
+        format!("{} x {} lazy matrix", s.rows, s.cols)
+    } else {
+        format!("lazy vector of length {}", s.rows)
+    }
+}
+
+/// Checks that `shape` may be materialised under the current limit.
+pub fn check_size(shape: Shape) -> Result<(), PlanError> {
+    let bytes = shape.len().saturating_mul(8);
+    let limit = config::get().max_materialize_bytes;
+    if bytes > limit {
+        return Err(PlanError::TooBig {
+            what: describe_shape(shape),
+            bytes,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// All values of `node`, computed in parallel into `out` (which must have the node's length).
+pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError> {
+    assert_eq!(out.len() as u64, node.shape.len());
+    if let Some(s) = node.as_source() {
+        out.copy_from_slice(s.values());
+        return Ok(());
+    }
+    force_node(node)?;
+    let domain = Domain {
+        rows: node.shape.rows,
+        cols: node.shape.cols,
+        symmetric: false,
+    };
+    let mut lw = Lowerer::new(domain);
+    lw.store(node);
+    let kernel = lw.finish();
+    let chunks = exec::chunks(domain, config::get().chunk_rows);
+    COUNTERS
+        .materializations
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let target = StoreTarget::new(out, 0);
+    run(&kernel, &chunks, Some(&target))?;
+    Ok(())
+}
+
+/// All values of `node` in a new buffer, if within the size limit.
+pub fn materialize(node: &NodeRef) -> Result<Vec<f64>, PlanError> {
+    check_size(node.shape)?;
+    let mut out = vec![0.0; node.shape.len() as usize];
+    materialize_into(node, &mut out)?;
+    Ok(out)
+}
+
+/// `node` replaced by a source holding its values.
+fn as_source(node: &NodeRef) -> Result<NodeRef, PlanError> {
+    if matches!(node.expr, Expr::Source(_) | Expr::Const(_)) {
+        return Ok(node.clone());
+    }
+    let values = materialize(node)?;
+    let mut src = graph::source(Arc::new(Source::owned(values)), node.shape);
+    if node.logical {
+        src = graph::as_logical(&src);
+    }
+    Ok(src)
+}
+
+fn has_pending(node: &NodeRef) -> bool {
+    let mut pending = Vec::new();
+    super::direct_pending(node, &mut pending, &mut Default::default());
+    !pending.is_empty()
+}
+
+/// Applies the admission rules to a freshly built node: past `max_depth` its operands are materialised
+/// (keeping loops like `x <- sqrt(x - mean(x))` finite); an elementwise result shorter than
+/// `defer_min_len` whose inputs are all known is computed at once.
+pub fn admit(node: NodeRef) -> Result<NodeRef, PlanError> {
+    let cfg = config::get();
+    let node = if node.depth > cfg.max_depth {
+        let children: Vec<NodeRef> = node
+            .children()
+            .into_iter()
+            .map(|c| {
+                if c.depth > 0 {
+                    as_source(c)
+                } else {
+                    Ok(c.clone())
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        graph::rebuild(&node, children)?
+    } else {
+        node
+    };
+    let elementwise = !matches!(
+        node.expr,
+        Expr::Source(_) | Expr::Const(_) | Expr::Reduced(_) | Expr::Dist(_)
+    );
+    if elementwise && node.shape.len() < cfg.defer_min_len && !has_pending(&node) {
+        return as_source(&node);
+    }
+    Ok(node)
+}

@@ -1,0 +1,358 @@
+//! Lowering: graph nodes to a kernel's SSA list. Each node is lowered in a context saying which loop
+//! variables index its rows and columns (a transpose swaps them, a sweep's statistics see only one), with
+//! CSE over identical instructions, shared data slots per memory block, and reducer values as parameters.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::exec::OutValue;
+use crate::graph::{BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer, Shape};
+use crate::kernel::{Data, Domain, Idx, Inst, Kernel, OutKind, Output, Value};
+
+/// Which loop variables index a node's rows and columns, and the shape whose leading dimension locates
+/// an element (a vector read as a matrix of equal length uses the matrix's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Ctx {
+    r: Idx,
+    c: Idx,
+    shape: Shape,
+}
+
+pub struct Lowerer {
+    domain: Domain,
+    insts: Vec<Inst>,
+    data: Vec<Data>,
+    params: Vec<f64>,
+    outputs: Vec<Output>,
+    cse: HashMap<Inst, Value>,
+    data_slots: HashMap<(usize, usize), u32>,
+    nodes: HashMap<(u64, Ctx), Value>,
+}
+
+impl Lowerer {
+    pub fn new(domain: Domain) -> Lowerer {
+        Lowerer {
+            domain,
+            insts: Vec::new(),
+            data: Vec::new(),
+            params: Vec::new(),
+            outputs: Vec::new(),
+            cse: HashMap::new(),
+            data_slots: HashMap::new(),
+            nodes: HashMap::new(),
+        }
+    }
+
+    pub fn finish(self) -> Kernel {
+        Kernel {
+            domain: self.domain,
+            insts: self.insts,
+            outputs: self.outputs,
+            data: self.data,
+            params: self.params,
+        }
+    }
+
+    fn push(&mut self, inst: Inst) -> Value {
+        if let Some(&v) = self.cse.get(&inst) {
+            return v;
+        }
+        let v = self.insts.len() as Value;
+        self.insts.push(inst);
+        self.cse.insert(inst, v);
+        v
+    }
+
+    fn param(&mut self, x: f64) -> Value {
+        self.params.push(x);
+        let v = self.insts.len() as Value;
+        self.insts.push(Inst::Param(self.params.len() as u32 - 1));
+        v
+    }
+
+    fn data_slot(&mut self, d: Data) -> u32 {
+        let vals = d.values();
+        let key = (vals.as_ptr() as usize, vals.len());
+        if let Some(&s) = self.data_slots.get(&key) {
+            return s;
+        }
+        self.data.push(d);
+        let s = self.data.len() as u32 - 1;
+        self.data_slots.insert(key, s);
+        s
+    }
+
+    /// The value of `node` at each element of the domain.
+    pub fn value(&mut self, node: &NodeRef) -> Value {
+        let ctx = Ctx {
+            r: Idx::I,
+            c: Idx::J,
+            shape: node.shape,
+        };
+        self.lower(node, ctx)
+    }
+
+    fn lower(&mut self, node: &NodeRef, ctx: Ctx) -> Value {
+        let key = (node.id(), ctx);
+        if let Some(&v) = self.nodes.get(&key) {
+            return v;
+        }
+        let v = self.lower_new(node, ctx);
+        self.nodes.insert(key, v);
+        v
+    }
+
+    fn scalar_ctx() -> Ctx {
+        Ctx {
+            r: Idx::Zero,
+            c: Idx::Zero,
+            shape: Shape::scalar(),
+        }
+    }
+
+    /// The context of an operand of a node of shape `parent`, following the recycling graph::binary allows.
+    fn operand_ctx(operand: Shape, parent: Shape, ctx: Ctx) -> Ctx {
+        if operand.is_scalar() {
+            Lowerer::scalar_ctx()
+        } else if operand.len() == parent.len() {
+            ctx
+        } else {
+            Ctx {
+                r: ctx.r,
+                c: Idx::Zero,
+                shape: operand,
+            }
+        }
+    }
+
+    fn load(&mut self, d: Data, ctx: Ctx) -> Value {
+        let len = d.values().len();
+        if len == 1 {
+            let x = d.values()[0];
+            return self.param(x);
+        }
+        let data = self.data_slot(d);
+        self.push(Inst::Load {
+            data,
+            row: ctx.r,
+            col: ctx.c,
+            ld: ctx.shape.rows,
+        })
+    }
+
+    fn lower_new(&mut self, node: &NodeRef, ctx: Ctx) -> Value {
+        match &node.expr {
+            Expr::Const(x) => self.param(*x),
+            Expr::Source(s) => self.load(Data::Source(s.clone()), ctx),
+            Expr::Reduced(r) => {
+                let memo = r
+                    .value()
+                    .expect("reducers are computed before the kernels that use them")
+                    .clone();
+                self.load(Data::Memo(memo), ctx)
+            }
+            Expr::Dist(points) => {
+                let src = points.as_source().expect("dist of a source").clone();
+                let data = self.data_slot(Data::Source(src));
+                self.push(Inst::Dist {
+                    data,
+                    p: points.shape.cols as u32,
+                    ld: points.shape.rows,
+                })
+            }
+            Expr::Unary(op, a) => {
+                let a = self.lower(a, ctx);
+                self.push(Inst::Unary(*op, a))
+            }
+            Expr::Binary(op, a, b) => {
+                let av = self.lower(a, Lowerer::operand_ctx(a.shape, node.shape, ctx));
+                let bv = match (op, b.as_const()) {
+                    (BinaryOp::Pow, Some(e)) => self.push(Inst::Const(e.to_bits())),
+                    _ => self.lower(b, Lowerer::operand_ctx(b.shape, node.shape, ctx)),
+                };
+                self.push(Inst::Binary(*op, av, bv))
+            }
+            Expr::Sweep {
+                x,
+                margin,
+                stats,
+                op,
+            } => {
+                let xv = self.lower(x, ctx);
+                let idx = match margin {
+                    Margin::Rows => ctx.r,
+                    Margin::Cols => ctx.c,
+                };
+                let sctx = Ctx {
+                    r: idx,
+                    c: Idx::Zero,
+                    shape: stats.shape,
+                };
+                let sctx = if stats.shape.is_scalar() {
+                    Lowerer::scalar_ctx()
+                } else {
+                    sctx
+                };
+                let sv = self.lower(stats, sctx);
+                self.push(Inst::Binary(*op, xv, sv))
+            }
+            Expr::Transpose(x) => self.lower(
+                x,
+                Ctx {
+                    r: ctx.c,
+                    c: ctx.r,
+                    shape: x.shape,
+                },
+            ),
+            Expr::OffDiag(x) => {
+                let v = self.lower(x, ctx);
+                self.push(Inst::OffDiag(v))
+            }
+        }
+    }
+
+    /// Adds the outputs that compute `r`; returns how to finish them into its value.
+    pub fn reducer(&mut self, r: &Arc<Reducer>) -> Finish {
+        let sym = self.domain.symmetric;
+        let v = self.value(&r.input);
+        let skip = r.na_rm;
+        let mut out = |kind, value, skip_nan| {
+            self.outputs.push(Output {
+                kind,
+                value,
+                skip_nan,
+            });
+            self.outputs.len() - 1
+        };
+        let len = r.input.shape.len() as f64;
+        match r.op {
+            ReduceOp::Sum => Finish::Scalar(out(OutKind::Sum, v, skip)),
+            ReduceOp::Prod => Finish::Scalar(out(OutKind::Prod, v, skip)),
+            ReduceOp::Min => Finish::Scalar(out(OutKind::Min, v, skip)),
+            ReduceOp::Max => Finish::Scalar(out(OutKind::Max, v, skip)),
+            ReduceOp::Mean => {
+                let s = out(OutKind::Sum, v, skip);
+                if skip {
+                    Finish::Ratio(s, out(OutKind::Count, v, false))
+                } else {
+                    Finish::Scaled(s, len)
+                }
+            }
+            ReduceOp::All | ReduceOp::Any => {
+                let zero = self.param(0.0);
+                let truth = self.push(Inst::Binary(BinaryOp::Ne, v, zero));
+                let mut out = |kind, value, skip_nan| {
+                    self.outputs.push(Output {
+                        kind,
+                        value,
+                        skip_nan,
+                    });
+                    self.outputs.len() - 1
+                };
+                let kind = if r.op == ReduceOp::All {
+                    OutKind::Min
+                } else {
+                    OutKind::Max
+                };
+                let e = out(kind, truth, true);
+                let c = out(OutKind::Count, truth, false);
+                Finish::Logical {
+                    all: r.op == ReduceOp::All,
+                    extreme: e,
+                    count: c,
+                    len,
+                    na_rm: skip,
+                }
+            }
+            ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans => {
+                let rows = matches!(r.op, ReduceOp::RowSums | ReduceOp::RowMeans) || sym;
+                let (sum, count) = if rows {
+                    (OutKind::RowSum, OutKind::RowCount)
+                } else {
+                    (OutKind::ColSum, OutKind::ColCount)
+                };
+                let s = out(sum, v, skip);
+                let other = if matches!(r.op, ReduceOp::RowSums | ReduceOp::RowMeans) {
+                    r.input.shape.cols
+                } else {
+                    r.input.shape.rows
+                };
+                match r.op {
+                    ReduceOp::RowSums | ReduceOp::ColSums => Finish::Vector(s),
+                    _ if skip => Finish::VectorRatio(s, out(count, v, false)),
+                    _ => Finish::VectorScaled(s, other as f64),
+                }
+            }
+        }
+    }
+
+    /// Adds a Store of `node`'s values.
+    pub fn store(&mut self, node: &NodeRef) {
+        let v = self.value(node);
+        self.outputs.push(Output {
+            kind: OutKind::Store,
+            value: v,
+            skip_nan: false,
+        });
+    }
+}
+
+/// How a reducer's value is made from kernel outputs.
+#[derive(Debug, Clone, Copy)]
+pub enum Finish {
+    Scalar(usize),
+    Scaled(usize, f64),
+    Ratio(usize, usize),
+    Logical {
+        all: bool,
+        extreme: usize,
+        count: usize,
+        len: f64,
+        na_rm: bool,
+    },
+    Vector(usize),
+    VectorScaled(usize, f64),
+    VectorRatio(usize, usize),
+}
+
+impl Finish {
+    pub fn apply(&self, outs: &[OutValue]) -> Arc<[f64]> {
+        match *self {
+            Finish::Scalar(s) => Arc::from(vec![outs[s].scalar()]),
+            Finish::Scaled(s, n) => Arc::from(vec![outs[s].scalar_div(n)]),
+            Finish::Ratio(s, c) => Arc::from(vec![outs[s].scalar_div(outs[c].scalar())]),
+            Finish::Logical {
+                all,
+                extreme,
+                count,
+                len,
+                na_rm,
+            } => {
+                let e = outs[extreme].scalar();
+                let missing = outs[count].scalar() < len && !na_rm;
+                let v = if all {
+                    if e == 0.0 {
+                        0.0
+                    } else if missing {
+                        f64::NAN
+                    } else {
+                        1.0
+                    }
+                } else if e != 0.0 && e != f64::NEG_INFINITY {
+                    1.0
+                } else if missing {
+                    f64::NAN
+                } else {
+                    0.0
+                };
+                Arc::from(vec![v])
+            }
+            Finish::Vector(s) => Arc::from(outs[s].vector()),
+            Finish::VectorScaled(s, n) => Arc::from(outs[s].vector_div(|_| n)),
+            Finish::VectorRatio(s, c) => {
+                let counts = outs[c].vector();
+                Arc::from(outs[s].vector_div(|k| counts[k]))
+            }
+        }
+    }
+}
