@@ -4,6 +4,8 @@
 use std::os::raw::c_void;
 
 use crate::guard::quiet_panics;
+use crate::lazy;
+use crate::lazy_api::*;
 use crate::pages_api::*;
 use crate::rapi::*;
 use crate::view::register_classes;
@@ -36,6 +38,8 @@ macro_rules! routines {
 pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
     quiet_panics();
     register_classes(dll);
+    lazy::register_classes(dll);
+    install_poll();
     let table = routines![
         lzs_register / 6,
         lzs_retrieve / 2,
@@ -46,9 +50,23 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
         lzs_page_list / 0,
         lzs_view_list / 0,
         lzs_gc / 1,
-        lzs_sweep / 0,
+        lzs_sweep_pages / 0,
         lzs_release_all / 0,
         lzs_view_info / 1,
+        lzs_lazy / 1,
+        lzs_is_lazy / 1,
+        lzs_unary / 2,
+        lzs_binary / 3,
+        lzs_sweep / 4,
+        lzs_transpose / 1,
+        lzs_dist / 1,
+        lzs_as_matrix / 1,
+        lzs_reduce / 3,
+        lzs_materialize / 1,
+        lzs_info / 1,
+        lzs_options / 1,
+        lzs_stats / 1,
+        lzs_dcov / 7,
     ];
     // R keeps a pointer to the table for the life of the DLL.
     let table: &'static [R_CallMethodDef] = Box::leak(table.into_boxed_slice());

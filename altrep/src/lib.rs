@@ -3,6 +3,8 @@
 
 mod guard;
 mod init;
+mod lazy;
+mod lazy_api;
 mod pages_api;
 mod rapi;
 mod view;

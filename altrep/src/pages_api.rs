@@ -368,7 +368,7 @@ pub extern "C" fn lzs_gc(ns: SEXP) -> SEXP {
 
 /// Removes pages of dead owners; returns their `<ns>.<var>` names.
 #[no_mangle]
-pub extern "C" fn lzs_sweep() -> SEXP {
+pub extern "C" fn lzs_sweep_pages() -> SEXP {
     entry(|| {
         let removed: Vec<String> = sweep().iter().map(PageName::display).collect();
         Ok(mk_strings(&removed))

@@ -17,6 +17,15 @@ extern "C" {
     pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
     pub fn ATTRIB(x: SEXP) -> SEXP;
     pub fn Rf_installChar(x: SEXP) -> SEXP;
+    pub fn Rf_asInteger(x: SEXP) -> c_int;
+    pub fn Rf_asLogical(x: SEXP) -> c_int;
+    pub fn Rf_asReal(x: SEXP) -> f64;
+    pub fn MARK_NOT_MUTABLE(x: SEXP);
+    pub fn R_ToplevelExec(
+        fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
+        data: *mut std::ffi::c_void,
+    ) -> Rboolean;
+    pub fn R_CheckUserInterrupt();
 }
 
 pub const R_NA_INTEGER: c_int = i32::MIN;

@@ -168,7 +168,7 @@ fn view<'a>(x: SEXP) -> &'a View {
 
 /// Looks through R's own `wrap_*` ALTREP classes, which R puts around a vector when it adds attributes to
 /// a shared object (`dim(v) <- ...`): the data is still our view's.
-fn unwrap(mut x: SEXP) -> SEXP {
+pub fn unwrap(mut x: SEXP) -> SEXP {
     // SAFETY: ALTREP_CLASS of an ALTREP object is its class record, whose attribute pairlist starts with
     // the class name symbol; data1 of a wrapper is the wrapped vector.
     unsafe {

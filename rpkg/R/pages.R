@@ -288,7 +288,7 @@ memshare_gc <- function(namespace, cluster = NULL) {
 #' @examples
 #' lazyshare_sweep()
 #' @export
-lazyshare_sweep <- function() .Call(lzs_sweep)
+lazyshare_sweep <- function() .Call(lzs_sweep_pages)
 
 #' Is this a shared view?
 #'

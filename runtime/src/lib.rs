@@ -8,4 +8,5 @@ pub mod kernel;
 pub mod pages;
 pub mod plan;
 pub mod pool;
+pub mod stats;
 pub mod summary;

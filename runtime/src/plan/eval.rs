@@ -33,6 +33,35 @@ impl StoreEval {
         Ok(StoreEval { kernel, program })
     }
 
+    /// Writes elements `start..start + out.len()` of the lower triangle (the order of a `dist` object:
+    /// below the diagonal, column by column) into `out`.
+    pub fn eval_lower(&self, start: u64, out: &mut [f64]) {
+        let n = self.kernel.domain.rows;
+        let offset = |j: u64| j * (2 * n - j - 1) / 2;
+        // The column holding element `start`: the largest j with offset(j) <= start.
+        let mut j = {
+            let nf = n as f64;
+            let guess = nf - 0.5 - ((nf - 0.5).powi(2) - 2.0 * start as f64).max(0.0).sqrt();
+            (guess.floor().max(0.0) as u64).min(n.saturating_sub(2))
+        };
+        while j > 0 && offset(j) > start {
+            j -= 1;
+        }
+        while j + 1 < n && offset(j + 1) <= start {
+            j += 1;
+        }
+        let mut done = 0usize;
+        let mut k = start;
+        while done < out.len() {
+            let i = j + 1 + (k - offset(j));
+            let take = ((n - i) as usize).min(out.len() - done);
+            self.eval(i + j * n, &mut out[done..done + take]);
+            done += take;
+            k += take as u64;
+            j += 1;
+        }
+    }
+
     /// Writes elements `start..start + out.len()` (column-major) into `out`.
     pub fn eval(&self, start: u64, out: &mut [f64]) {
         let chunks = exec::range_chunks(self.kernel.domain, start, out.len() as u64);
@@ -54,14 +83,19 @@ fn describe_shape(s: Shape) -> String {
 
 /// Checks that `shape` may be materialised under the current limit.
 pub fn check_size(shape: Shape) -> Result<(), PlanError> {
-    let bytes = shape.len().saturating_mul(8);
+    check_bytes(describe_shape(shape), shape.len())
+}
+
+/// Checks that `len` values may be materialised under the current limit.
+pub fn check_size_of(len: u64) -> Result<(), PlanError> {
+    check_bytes(format!("lazy object of {len} elements"), len)
+}
+
+fn check_bytes(what: String, len: u64) -> Result<(), PlanError> {
+    let bytes = len.saturating_mul(8);
     let limit = config::get().max_materialize_bytes;
     if bytes > limit {
-        return Err(PlanError::TooBig {
-            what: describe_shape(shape),
-            bytes,
-            limit,
-        });
+        return Err(PlanError::TooBig { what, bytes, limit });
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::interp::Interp;
 use crate::kernel::Domain;
 
 pub use bounds::abs_bound;
-pub use eval::{admit, materialize, StoreEval};
+pub use eval::{admit, check_size, check_size_of, materialize, materialize_into, StoreEval};
 use lower::Lowerer;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -345,3 +345,21 @@ fn oversized_materialisation_is_refused_with_the_size() {
         "{e}"
     );
 }
+
+#[test]
+fn lower_triangle_order_is_that_of_r_dist_objects() {
+    let n = 9u64;
+    let x = src(noise(n as usize, 4), Shape::vector(n));
+    let d = graph::dist(&x).unwrap();
+    let all = materialize(&d).unwrap();
+    let want: Vec<f64> = (0..n)
+        .flat_map(|j| (j + 1..n).map(move |i| (i, j)))
+        .map(|(i, j)| all[(i + j * n) as usize])
+        .collect();
+    let ev = StoreEval::new(&d).unwrap();
+    for (start, len) in [(0usize, 36usize), (7, 1), (8, 5), (30, 6), (35, 1)] {
+        let mut out = vec![0.0; len];
+        ev.eval_lower(start as u64, &mut out);
+        assert_eq!(out, want[start..start + len].to_vec(), "{start}+{len}");
+    }
+}

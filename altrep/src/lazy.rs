@@ -1,0 +1,471 @@
+//! `LazyVector`: an R double or logical vector whose values are a node of the lazy graph, computed only
+//! where R looks. Elt and Get_region evaluate just the elements asked for (after forcing the reducers
+//! the node needs); Dataptr materialises into an R vector kept in data2, refused beyond the
+//! `max_materialize` limit. An object shown as a `dist` views the lower triangle of its square node.
+
+use std::cell::{Cell, OnceCell};
+use std::os::raw::{c_int, c_void};
+use std::sync::{Mutex, OnceLock};
+
+use lazyshare_runtime::graph::{self, Keepalive, NodeRef};
+use lazyshare_runtime::plan::{self, StoreEval};
+
+use crate::guard::{method, RError, RResult};
+use crate::rapi::*;
+
+/// How an object presents its node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewMode {
+    /// All elements, column-major.
+    Full,
+    /// The lower triangle below the diagonal, column by column: what a `dist` object holds.
+    LowerTri,
+}
+
+pub struct Lazy {
+    pub node: NodeRef,
+    pub view: ViewMode,
+    eval: OnceCell<StoreEval>,
+    /// A writable pointer to the materialised data was handed out: data2 may now differ from the node.
+    written: Cell<bool>,
+}
+
+impl Lazy {
+    pub fn len(&self) -> u64 {
+        let n = self.node.shape.rows;
+        match self.view {
+            ViewMode::Full => self.node.shape.len(),
+            ViewMode::LowerTri => n * n.saturating_sub(1) / 2,
+        }
+    }
+
+    fn evaluator(&self) -> RResult<&StoreEval> {
+        if self.eval.get().is_none() {
+            let e = StoreEval::new(&self.node).map_err(|e| RError::new(e.to_string()))?;
+            crate::lazy_api::progress_done();
+            let _ = self.eval.set(e);
+        }
+        Ok(self.eval.get().expect("just set"))
+    }
+
+    /// Values at `start..start + out.len()` of this view.
+    pub fn eval(&self, start: u64, out: &mut [f64]) -> RResult<()> {
+        let e = self.evaluator()?;
+        match self.view {
+            ViewMode::Full => e.eval(start, out),
+            ViewMode::LowerTri => e.eval_lower(start, out),
+        }
+        Ok(())
+    }
+
+    /// Whether R may have changed the materialised copy, so the node no longer describes the object.
+    pub fn is_written(&self) -> bool {
+        self.written.get()
+    }
+}
+
+struct Classes {
+    real: R_altrep_class_t,
+    logical: R_altrep_class_t,
+}
+
+// SAFETY: preserved R class objects, used only on R's main thread.
+unsafe impl Send for Classes {}
+// SAFETY: as above.
+unsafe impl Sync for Classes {}
+
+static CLASSES: OnceLock<Classes> = OnceLock::new();
+
+pub fn register_classes(dll: *mut DllInfo) {
+    CLASSES.get_or_init(|| {
+        // SAFETY: called from R_init on the main thread.
+        unsafe {
+            let real = R_make_altreal_class(c"lzs_lazy_real".as_ptr(), c"lazyshare".as_ptr(), dll);
+            let logical =
+                R_make_altlogical_class(c"lzs_lazy_lgl".as_ptr(), c"lazyshare".as_ptr(), dll);
+            for cls in [real, logical] {
+                R_set_altrep_Length_method(cls, Some(length));
+                R_set_altrep_Duplicate_method(cls, Some(duplicate));
+                R_set_altrep_Inspect_method(cls, Some(inspect));
+                R_set_altrep_Coerce_method(cls, Some(coerce));
+                R_set_altvec_Dataptr_method(cls, Some(dataptr));
+                R_set_altvec_Dataptr_or_null_method(cls, Some(dataptr_or_null));
+                R_set_altvec_Extract_subset_method(cls, Some(extract_subset));
+            }
+            R_set_altreal_Elt_method(real, Some(real_elt));
+            R_set_altreal_Get_region_method(real, Some(real_get_region));
+            R_set_altlogical_Elt_method(logical, Some(lgl_elt));
+            R_set_altlogical_Get_region_method(logical, Some(lgl_get_region));
+            Classes { real, logical }
+        }
+    });
+}
+
+/// Releasing a preserved R object must happen on R's main thread; a source may be dropped elsewhere, so
+/// releases queue here and are done at the next entry from R.
+static RELEASES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+/// Keeps an R vector alive (and its memory in place) while a graph source borrows it.
+pub struct Preserved(usize);
+
+impl Preserved {
+    /// # Safety
+    /// `x` must be a live SEXP and the call must come from R's main thread.
+    pub unsafe fn new(x: SEXP) -> Preserved {
+        // SAFETY: as the caller promises.
+        unsafe { R_PreserveObject(x) };
+        Preserved(x as usize)
+    }
+}
+
+impl Keepalive for Preserved {}
+
+impl Drop for Preserved {
+    fn drop(&mut self) {
+        RELEASES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(self.0);
+    }
+}
+
+/// Releases the R objects no source needs any more. Main thread only.
+pub fn drain_releases() {
+    let pending: Vec<usize> =
+        std::mem::take(&mut *RELEASES.lock().unwrap_or_else(|e| e.into_inner()));
+    for x in pending {
+        // SAFETY: each was preserved once by Preserved::new and is released once here, on the main thread.
+        unsafe { R_ReleaseObject(x as SEXP) };
+    }
+}
+
+/// A new R object for `node` seen as `view`, with its class, dim or dist attributes.
+pub fn new_lazy(node: NodeRef, view: ViewMode) -> SEXP {
+    let classes = CLASSES.get().expect("classes are registered at load");
+    let class = if node.logical {
+        classes.logical
+    } else {
+        classes.real
+    };
+    graph::register_root(&node);
+    let shape = node.shape;
+    let state = Box::new(Lazy {
+        node,
+        view,
+        eval: OnceCell::new(),
+        written: Cell::new(false),
+    });
+    let mut p = Protect::new();
+    // SAFETY: the external pointer owns the box until its finalizer; all allocations are protected.
+    unsafe {
+        let ptr = p.keep(R_MakeExternalPtr(
+            Box::into_raw(state) as *mut c_void,
+            R_NilValue,
+            R_NilValue,
+        ));
+        R_RegisterCFinalizerEx(ptr, Some(finalize), Rboolean::FALSE);
+        let x = p.keep(R_new_altrep(class, ptr, R_NilValue));
+        match view {
+            ViewMode::Full => {
+                Rf_setAttrib(x, R_ClassSymbol, mk_strings(&["lazyshare"]));
+                if shape.matrix {
+                    Rf_setAttrib(x, R_DimSymbol, mk_dims(shape.rows, shape.cols));
+                }
+            }
+            ViewMode::LowerTri => {
+                Rf_setAttrib(x, R_ClassSymbol, mk_strings(&["lazyshare", "dist"]));
+                let n = shape.rows as f64;
+                Rf_setAttrib(x, Rf_install(c"Size".as_ptr()), Rf_ScalarReal(n));
+                Rf_setAttrib(x, Rf_install(c"Diag".as_ptr()), Rf_ScalarLogical(0));
+                Rf_setAttrib(x, Rf_install(c"Upper".as_ptr()), Rf_ScalarLogical(0));
+                Rf_setAttrib(
+                    x,
+                    Rf_install(c"method".as_ptr()),
+                    mk_strings(&["euclidean"]),
+                );
+            }
+        }
+        x
+    }
+}
+
+/// A `dim` attribute: integers when they fit, doubles otherwise (R accepts both).
+fn mk_dims(rows: u64, cols: u64) -> SEXP {
+    // SAFETY: allocation on the main thread.
+    unsafe {
+        if rows <= i32::MAX as u64 && cols <= i32::MAX as u64 {
+            let d = Rf_allocVector(SEXPTYPE::INTSXP, 2);
+            SET_INTEGER_ELT(d, 0, rows as c_int);
+            SET_INTEGER_ELT(d, 1, cols as c_int);
+            d
+        } else {
+            let d = Rf_allocVector(SEXPTYPE::REALSXP, 2);
+            SET_REAL_ELT(d, 0, rows as f64);
+            SET_REAL_ELT(d, 1, cols as f64);
+            d
+        }
+    }
+}
+
+unsafe extern "C" fn finalize(ptr: SEXP) {
+    // SAFETY: the address is the box made in new_lazy, or null once finalized.
+    unsafe {
+        let v = R_ExternalPtrAddr(ptr) as *mut Lazy;
+        if !v.is_null() {
+            R_ClearExternalPtr(ptr);
+            drop(Box::from_raw(v));
+        }
+    }
+    drain_releases();
+}
+
+fn lazy<'a>(x: SEXP) -> &'a Lazy {
+    // SAFETY: R calls these methods only on objects of our classes, whose data1 is the pointer made in
+    // new_lazy; the object is alive during the call.
+    unsafe {
+        let v = R_ExternalPtrAddr(R_altrep_data1(x)) as *const Lazy;
+        assert!(
+            !v.is_null(),
+            "a lazy object was used after it was finalized"
+        );
+        &*v
+    }
+}
+
+/// The lazy state of `x` if it is one of our objects (possibly inside R's attribute wrapper).
+pub fn as_lazy<'a>(x: SEXP) -> Option<&'a Lazy> {
+    let x = crate::view::unwrap(x);
+    let c = CLASSES.get()?;
+    // SAFETY: ALTREP and R_altrep_inherits accept any SEXP.
+    let ours = unsafe {
+        ALTREP(x) != 0
+            && (R_altrep_inherits(x, c.real) != Rboolean::FALSE
+                || R_altrep_inherits(x, c.logical) != Rboolean::FALSE)
+    };
+    ours.then(|| lazy(x))
+}
+
+/// All values of the lazy object `x` into `out` (which has its length).
+pub fn eval_into(x: SEXP, out: &mut [f64]) -> RResult<()> {
+    let l = as_lazy(x).expect("a lazy object");
+    l.eval(0, out)
+}
+
+/// The materialised R vector of `x`, if any.
+fn materialised(x: SEXP) -> Option<SEXP> {
+    // SAFETY: data2 is R_NilValue or the vector this module stored.
+    let d = unsafe { R_altrep_data2(x) };
+    // SAFETY: reading a global.
+    (d != unsafe { R_NilValue }).then_some(d)
+}
+
+/// Materialises `x` into data2 (once).
+fn materialise(x: SEXP) -> RResult<SEXP> {
+    if let Some(d) = materialised(x) {
+        return Ok(d);
+    }
+    let l = lazy(x);
+    let n = l.len();
+    match l.view {
+        ViewMode::Full => plan::check_size(l.node.shape),
+        ViewMode::LowerTri => plan::check_size_of(n),
+    }
+    .map_err(|e| RError::new(e.to_string()))?;
+    let mut values = vec![0.0; n as usize];
+    match l.view {
+        ViewMode::Full => plan::materialize_into(&l.node, &mut values),
+        ViewMode::LowerTri => {
+            l.eval(0, &mut values)?;
+            Ok(())
+        }
+    }
+    .map_err(|e| RError::new(e.to_string()))?;
+    crate::lazy_api::progress_done();
+    let logical = l.node.logical;
+    // SAFETY: allocation and fill on the main thread; the new vector is stored in data2 at once.
+    unsafe {
+        let v = if logical {
+            let v = Rf_allocVector(SEXPTYPE::LGLSXP, n as R_xlen_t);
+            let dst = std::slice::from_raw_parts_mut(LOGICAL(v), n as usize);
+            for (d, s) in dst.iter_mut().zip(&values) {
+                *d = to_logical(*s);
+            }
+            v
+        } else {
+            let v = Rf_allocVector(SEXPTYPE::REALSXP, n as R_xlen_t);
+            if n > 0 {
+                std::ptr::copy_nonoverlapping(values.as_ptr(), REAL(v), n as usize);
+            }
+            v
+        };
+        R_set_altrep_data2(x, v);
+        Ok(v)
+    }
+}
+
+fn to_logical(v: f64) -> c_int {
+    if v.is_nan() {
+        R_NA_INTEGER
+    } else {
+        c_int::from(v != 0.0)
+    }
+}
+
+unsafe extern "C" fn length(x: SEXP) -> R_xlen_t {
+    method(|| Ok(lazy(x).len() as R_xlen_t))
+}
+
+unsafe extern "C" fn dataptr(x: SEXP, writeable: Rboolean) -> *mut c_void {
+    method(|| {
+        let v = materialise(x)?;
+        if writeable != Rboolean::FALSE {
+            lazy(x).written.set(true);
+        }
+        // SAFETY: v is the REALSXP/LGLSXP in data2.
+        Ok(unsafe { DATAPTR(v) })
+    })
+}
+
+unsafe extern "C" fn dataptr_or_null(x: SEXP) -> *const c_void {
+    method(|| {
+        // SAFETY: v is the vector in data2.
+        Ok(materialised(x).map_or(std::ptr::null(), |v| unsafe { DATAPTR(v) } as *const c_void))
+    })
+}
+
+fn region(x: SEXP, i: R_xlen_t, n: R_xlen_t) -> RResult<Vec<f64>> {
+    let l = lazy(x);
+    let len = l.len() as R_xlen_t;
+    let start = i.clamp(0, len);
+    let count = n.clamp(0, len - start);
+    let mut out = vec![0.0; count as usize];
+    if let Some(m) = materialised(x) {
+        // SAFETY: m is the materialised vector of length len; the range is inside it.
+        unsafe {
+            if l.node.logical {
+                let src =
+                    std::slice::from_raw_parts(LOGICAL(m).add(start as usize), count as usize);
+                for (o, &s) in out.iter_mut().zip(src) {
+                    *o = if s == R_NA_INTEGER {
+                        f64::NAN
+                    } else {
+                        f64::from(s)
+                    };
+                }
+            } else {
+                let src = std::slice::from_raw_parts(REAL(m).add(start as usize), count as usize);
+                out.copy_from_slice(src);
+            }
+        }
+        return Ok(out);
+    }
+    l.eval(start as u64, &mut out)?;
+    Ok(out)
+}
+
+unsafe extern "C" fn real_elt(x: SEXP, i: R_xlen_t) -> f64 {
+    method(|| Ok(region(x, i, 1)?[0]))
+}
+
+unsafe extern "C" fn lgl_elt(x: SEXP, i: R_xlen_t) -> c_int {
+    method(|| Ok(to_logical(region(x, i, 1)?[0])))
+}
+
+unsafe extern "C" fn real_get_region(x: SEXP, i: R_xlen_t, n: R_xlen_t, buf: *mut f64) -> R_xlen_t {
+    method(|| {
+        let v = region(x, i, n)?;
+        // SAFETY: R's buffer holds n >= v.len() elements.
+        unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), buf, v.len()) };
+        Ok(v.len() as R_xlen_t)
+    })
+}
+
+unsafe extern "C" fn lgl_get_region(
+    x: SEXP,
+    i: R_xlen_t,
+    n: R_xlen_t,
+    buf: *mut c_int,
+) -> R_xlen_t {
+    method(|| {
+        let v = region(x, i, n)?;
+        for (k, s) in v.iter().enumerate() {
+            // SAFETY: R's buffer holds n >= v.len() elements.
+            unsafe { *buf.add(k) = to_logical(*s) };
+        }
+        Ok(v.len() as R_xlen_t)
+    })
+}
+
+/// A duplicate is another view of the same node; once R may have written the materialised copy, R
+/// duplicates that copy the ordinary way.
+unsafe extern "C" fn duplicate(x: SEXP, _deep: Rboolean) -> SEXP {
+    method(|| {
+        let l = lazy(x);
+        if l.written.get() {
+            return Ok(std::ptr::null_mut());
+        }
+        let class = {
+            let c = CLASSES.get().expect("registered");
+            if l.node.logical {
+                c.logical
+            } else {
+                c.real
+            }
+        };
+        let state = Box::new(Lazy {
+            node: l.node.clone(),
+            view: l.view,
+            eval: OnceCell::new(),
+            written: Cell::new(false),
+        });
+        let mut p = Protect::new();
+        // SAFETY: as in new_lazy; R copies the attributes onto the duplicate itself.
+        unsafe {
+            let ptr = p.keep(R_MakeExternalPtr(
+                Box::into_raw(state) as *mut c_void,
+                R_NilValue,
+                R_NilValue,
+            ));
+            R_RegisterCFinalizerEx(ptr, Some(finalize), Rboolean::FALSE);
+            Ok(R_new_altrep(class, ptr, R_NilValue))
+        }
+    })
+}
+
+unsafe extern "C" fn inspect(
+    x: SEXP,
+    _pre: c_int,
+    _deep: c_int,
+    _pvec: c_int,
+    _subtree: Option<unsafe extern "C" fn(SEXP, c_int, c_int, c_int)>,
+) -> Rboolean {
+    method(|| {
+        let l = lazy(x);
+        let msg = format!(
+            " lazyshare {} {}{}\n",
+            if l.view == ViewMode::LowerTri {
+                "dist of"
+            } else {
+                "node"
+            },
+            plan::describe(&l.node),
+            if materialised(x).is_some() {
+                " (materialised)"
+            } else {
+                ""
+            }
+        );
+        let c = std::ffi::CString::new(msg).unwrap_or_default();
+        // SAFETY: constant format, NUL-terminated argument.
+        unsafe { Rprintf(c"%s".as_ptr(), c.as_ptr()) };
+        Ok(Rboolean::TRUE)
+    })
+}
+
+unsafe extern "C" fn coerce(_x: SEXP, _to: SEXPTYPE) -> SEXP {
+    std::ptr::null_mut()
+}
+
+unsafe extern "C" fn extract_subset(_x: SEXP, _indx: SEXP, _call: SEXP) -> SEXP {
+    std::ptr::null_mut()
+}

@@ -1,0 +1,662 @@
+//! `.Call` entry points of the lazy layer: building nodes from R values and lazy objects, reducers,
+//! materialisation, options and counters, and distance covariance. An entry returns R's NULL where an
+//! operation has no lazy form; the R wrapper then computes it eagerly.
+
+use std::os::raw::c_int;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use lazyshare_runtime::config::{self, Thresholds};
+use lazyshare_runtime::exec::COUNTERS;
+use lazyshare_runtime::graph::{
+    self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Shape, Source, UnaryOp,
+};
+use lazyshare_runtime::plan::{self, PlanError};
+use lazyshare_runtime::stats::dcor::{self, Method, Sample};
+
+use crate::guard::{entry, RError, RResult};
+use crate::lazy::{as_lazy, drain_releases, new_lazy, Preserved, ViewMode};
+use crate::rapi::*;
+
+impl From<PlanError> for RError {
+    fn from(e: PlanError) -> RError {
+        RError::new(e.to_string())
+    }
+}
+
+impl From<graph::GraphError> for RError {
+    fn from(e: graph::GraphError) -> RError {
+        RError::new(e.to_string())
+    }
+}
+
+const NA_REAL_BITS: u64 = 0x7FF0_0000_0000_07A2;
+
+/// An R value as a node: a lazy object's node, or a source over a numeric vector or matrix (doubles are
+/// borrowed and marked immutable; integers and logicals are converted).
+fn operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
+    if let Some(l) = as_lazy(x) {
+        if !l.is_written() {
+            return Ok((l.node.clone(), l.view));
+        }
+    }
+    Ok((source_of(x, arg)?, ViewMode::Full))
+}
+
+fn shape_of(x: SEXP) -> Shape {
+    // SAFETY: attribute and length queries.
+    unsafe {
+        let n = XLENGTH(x) as u64;
+        let dim = Rf_getAttrib(x, R_DimSymbol);
+        if matches!(TYPEOF(dim), SEXPTYPE::INTSXP | SEXPTYPE::REALSXP) && XLENGTH(dim) == 2 {
+            let d = |k| match TYPEOF(dim) {
+                SEXPTYPE::INTSXP => INTEGER_ELT(dim, k).max(0) as u64,
+                _ => REAL_ELT(dim, k).max(0.0) as u64,
+            };
+            if d(0) * d(1) == n {
+                return Shape::matrix(d(0), d(1));
+            }
+        }
+        Shape::vector(n)
+    }
+}
+
+fn source_of(x: SEXP, arg: &str) -> RResult<NodeRef> {
+    let shape = shape_of(x);
+    // SAFETY: type-checked access to R vectors on the main thread; the borrowed memory is kept alive and
+    // unchanged by Preserved + MARK_NOT_MUTABLE.
+    unsafe {
+        match TYPEOF(x) {
+            SEXPTYPE::REALSXP => {
+                let n = XLENGTH(x) as usize;
+                let ptr = if n == 0 {
+                    std::ptr::NonNull::<f64>::dangling().as_ptr() as *const f64
+                } else {
+                    let p = DATAPTR_OR_NULL(x) as *const f64;
+                    if p.is_null() {
+                        REAL(x) as *const f64
+                    } else {
+                        p
+                    }
+                };
+                MARK_NOT_MUTABLE(x);
+                let src = Source::borrowed(ptr, n, Box::new(Preserved::new(x)));
+                Ok(graph::source(Arc::new(src), shape))
+            }
+            SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP => {
+                let n = XLENGTH(x);
+                let mut v = vec![0i32; n as usize];
+                let got = if TYPEOF(x) == SEXPTYPE::INTSXP {
+                    INTEGER_GET_REGION(x, 0, n, v.as_mut_ptr())
+                } else {
+                    LOGICAL_GET_REGION(x, 0, n, v.as_mut_ptr())
+                };
+                debug_assert_eq!(got, n);
+                let vals: Vec<f64> = v
+                    .iter()
+                    .map(|&i| {
+                        if i == R_NA_INTEGER {
+                            f64::from_bits(NA_REAL_BITS)
+                        } else {
+                            f64::from(i)
+                        }
+                    })
+                    .collect();
+                let node = graph::source(Arc::new(Source::owned(vals)), shape);
+                Ok(if TYPEOF(x) == SEXPTYPE::LGLSXP {
+                    graph::as_logical(&node)
+                } else {
+                    node
+                })
+            }
+            _ => Err(RError::new(format!(
+                "`{arg}` must be a numeric or logical vector or matrix; got {}",
+                type_name(x)
+            ))),
+        }
+    }
+}
+
+/// A plain length-one value becomes a constant (a kernel parameter), not a source.
+fn value_operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
+    if as_lazy(x).is_none() {
+        // SAFETY: type and length queries.
+        let scalar = unsafe {
+            XLENGTH(x) == 1
+                && TYPEOF(Rf_getAttrib(x, R_DimSymbol)) == SEXPTYPE::NILSXP
+                && matches!(
+                    TYPEOF(x),
+                    SEXPTYPE::REALSXP | SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP
+                )
+        };
+        if scalar {
+            let (n, _) = operand(x, arg)?;
+            let v = plan::materialize(&n)?[0];
+            return Ok((graph::constant(v), ViewMode::Full));
+        }
+    }
+    operand(x, arg)
+}
+
+fn finish(node: NodeRef, view: ViewMode) -> RResult<SEXP> {
+    let node = plan::admit(node)?;
+    progress_done();
+    Ok(new_lazy(node, view))
+}
+
+fn op_name(x: SEXP) -> RResult<String> {
+    arg_string(x, "op")
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_lazy(x: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        if as_lazy(x).is_some() {
+            return Ok(x);
+        }
+        let node = source_of(x, "x")?;
+        Ok(new_lazy(node, ViewMode::Full))
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_is_lazy(x: SEXP) -> SEXP {
+    // SAFETY: allocation on the main thread.
+    entry(|| Ok(unsafe { Rf_ScalarLogical(c_int::from(as_lazy(x).is_some())) }))
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_unary(op: SEXP, x: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let Some(op) = UnaryOp::from_r_name(&op_name(op)?) else {
+            return Ok(nil());
+        };
+        let (a, view) = operand(x, "x")?;
+        finish(graph::unary(op, &a), view)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_binary(op: SEXP, e1: SEXP, e2: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let Some(op) = BinaryOp::from_r_name(&op_name(op)?) else {
+            return Ok(nil());
+        };
+        let (a, va) = value_operand(e1, "e1")?;
+        let (b, vb) = value_operand(e2, "e2")?;
+        let view = match (va, vb) {
+            (ViewMode::Full, ViewMode::Full) => ViewMode::Full,
+            (ViewMode::LowerTri, ViewMode::LowerTri) if a.shape == b.shape => ViewMode::LowerTri,
+            (ViewMode::LowerTri, ViewMode::Full) if b.shape.is_scalar() => ViewMode::LowerTri,
+            (ViewMode::Full, ViewMode::LowerTri) if a.shape.is_scalar() => ViewMode::LowerTri,
+            _ => return Ok(nil()),
+        };
+        match graph::binary(op, &a, &b) {
+            Ok(node) => finish(node, view),
+            Err(graph::GraphError::NonConformable { .. })
+                if !(a.shape.matrix && b.shape.matrix) =>
+            {
+                Ok(nil())
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_sweep(x: SEXP, margin: SEXP, stats: SEXP, op: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let Some(op) = BinaryOp::from_r_name(&op_name(op)?) else {
+            return Ok(nil());
+        };
+        // SAFETY: reading a numeric scalar argument.
+        let margin = match unsafe { Rf_asInteger(margin) } {
+            1 => Margin::Rows,
+            2 => Margin::Cols,
+            _ => return Ok(nil()),
+        };
+        let (a, va) = operand(x, "x")?;
+        let (s, vs) = value_operand(stats, "STATS")?;
+        if va != ViewMode::Full || vs != ViewMode::Full || !a.shape.matrix {
+            return Ok(nil());
+        }
+        finish(graph::sweep(&a, margin, &s, op)?, ViewMode::Full)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_transpose(x: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let (a, view) = operand(x, "x")?;
+        if view != ViewMode::Full {
+            return Ok(nil());
+        }
+        finish(graph::transpose(&a), ViewMode::Full)
+    })
+}
+
+/// `dist(x)` of the rows of `x`, seen as a `dist` object.
+#[no_mangle]
+pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let (a, view) = operand(x, "x")?;
+        if view != ViewMode::Full {
+            return Ok(nil());
+        }
+        let points = if a.as_source().is_some() {
+            a
+        } else {
+            let v = plan::materialize(&a)?;
+            graph::source(Arc::new(Source::owned(v)), a.shape)
+        };
+        let points = if points.shape.matrix {
+            points
+        } else {
+            graph::source(
+                points.as_source().expect("a source").clone(),
+                Shape::matrix(points.shape.rows, 1),
+            )
+        };
+        finish(graph::dist(&points)?, ViewMode::LowerTri)
+    })
+}
+
+/// `as.matrix` of a lazy object: a dist becomes its square matrix, a vector a one-column matrix.
+#[no_mangle]
+pub extern "C" fn lzs_as_matrix(x: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let (a, view) = operand(x, "x")?;
+        match view {
+            ViewMode::LowerTri => finish(graph::off_diag(&a), ViewMode::Full),
+            ViewMode::Full if a.shape.matrix => Ok(x),
+            ViewMode::Full => match a.as_source() {
+                Some(s) => Ok(new_lazy(
+                    graph::source(s.clone(), Shape::matrix(a.shape.rows, 1)),
+                    ViewMode::Full,
+                )),
+                None => Ok(nil()),
+            },
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let Some(op) = ReduceOp::from_r_name(&op_name(op)?) else {
+            return Ok(nil());
+        };
+        // SAFETY: reading a logical scalar argument.
+        let na_rm = unsafe { Rf_asLogical(na_rm) } == 1;
+        let (a, view) = operand(x, "x")?;
+        if view == ViewMode::LowerTri {
+            // The lower triangle of a symmetric matrix with a zero diagonal holds half its sum.
+            let n = a.shape.rows as f64;
+            let half = match op {
+                ReduceOp::Sum => 2.0,
+                ReduceOp::Mean => n * (n - 1.0) / (n * n),
+                _ => return Ok(nil()),
+            };
+            if !(a.symmetric && a.zero_diag) || na_rm {
+                return Ok(nil());
+            }
+            let s = graph::reduce(op, &a, false);
+            return finish(
+                graph::binary(BinaryOp::Div, &s, &graph::constant(half))?,
+                ViewMode::Full,
+            );
+        }
+        if matches!(
+            op,
+            ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans
+        ) && !a.shape.matrix
+        {
+            return Err(RError::new(
+                "'x' must be an array of at least two dimensions",
+            ));
+        }
+        Ok(new_lazy(graph::reduce(op, &a, na_rm), ViewMode::Full))
+    })
+}
+
+/// The values of a lazy object as an ordinary R vector (with dim, or as a `dist`).
+#[no_mangle]
+pub extern "C" fn lzs_materialize(x: SEXP) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let Some(l) = as_lazy(x) else {
+            return Ok(x);
+        };
+        let n = l.len();
+        match l.view {
+            ViewMode::Full => plan::check_size(l.node.shape)?,
+            ViewMode::LowerTri => plan::check_size_of(n)?,
+        }
+        let mut values = vec![0.0; n as usize];
+        match l.view {
+            ViewMode::Full => plan::materialize_into(&l.node, &mut values)?,
+            ViewMode::LowerTri => {
+                crate::lazy::eval_into(x, &mut values)?;
+            }
+        }
+        progress_done();
+        let logical = l.node.logical;
+        let shape = l.node.shape;
+        let view = l.view;
+        let mut p = Protect::new();
+        // SAFETY: allocations on the main thread, protected while attributes are set.
+        unsafe {
+            let v = if logical {
+                let v = p.keep(Rf_allocVector(SEXPTYPE::LGLSXP, n as R_xlen_t));
+                let dst = LOGICAL(v);
+                for (k, s) in values.iter().enumerate() {
+                    *dst.add(k) = if s.is_nan() {
+                        R_NA_INTEGER
+                    } else {
+                        c_int::from(*s != 0.0)
+                    };
+                }
+                v
+            } else {
+                let v = p.keep(Rf_allocVector(SEXPTYPE::REALSXP, n as R_xlen_t));
+                if n > 0 {
+                    std::ptr::copy_nonoverlapping(values.as_ptr(), REAL(v), n as usize);
+                }
+                v
+            };
+            if view == ViewMode::Full && shape.matrix {
+                let d = p.keep(Rf_allocVector(SEXPTYPE::REALSXP, 2));
+                SET_REAL_ELT(d, 0, shape.rows as f64);
+                SET_REAL_ELT(d, 1, shape.cols as f64);
+                Rf_setAttrib(v, R_DimSymbol, d);
+            }
+            Ok(v)
+        }
+    })
+}
+
+/// `list(description, rows, cols, dist, depth, symmetric, pending)` of a lazy object; NULL otherwise.
+#[no_mangle]
+pub extern "C" fn lzs_info(x: SEXP) -> SEXP {
+    entry(|| {
+        let Some(l) = as_lazy(x) else {
+            return Ok(nil());
+        };
+        let n = &l.node;
+        let pending = match &n.expr {
+            Expr::Reduced(r) => !r.is_done(),
+            _ => false,
+        };
+        let mut p = Protect::new();
+        // SAFETY: allocations on the main thread, protected until the list is built.
+        unsafe {
+            let items = [
+                p.keep(mk_strings(&[plan::describe(n)])),
+                p.keep(Rf_ScalarReal(n.shape.rows as f64)),
+                p.keep(Rf_ScalarReal(n.shape.cols as f64)),
+                p.keep(Rf_ScalarLogical(c_int::from(l.view == ViewMode::LowerTri))),
+                p.keep(Rf_ScalarReal(f64::from(n.depth))),
+                p.keep(Rf_ScalarLogical(c_int::from(n.symmetric))),
+                p.keep(Rf_ScalarLogical(c_int::from(pending))),
+            ];
+            Ok(mk_list(
+                &items,
+                &[
+                    "description",
+                    "rows",
+                    "cols",
+                    "dist",
+                    "depth",
+                    "symmetric",
+                    "pending",
+                ],
+            ))
+        }
+    })
+}
+
+const OPTION_NAMES: [&str; 7] = [
+    "threads",
+    "defer_min_len",
+    "jit_min_work",
+    "max_depth",
+    "chunk_rows",
+    "max_materialize",
+    "progress",
+];
+
+fn options_list(t: &Thresholds) -> SEXP {
+    let mut p = Protect::new();
+    // SAFETY: allocations on the main thread, protected until the list is built.
+    unsafe {
+        let items = [
+            p.keep(Rf_ScalarReal(t.threads as f64)),
+            p.keep(Rf_ScalarReal(t.defer_min_len as f64)),
+            p.keep(Rf_ScalarReal(t.jit_min_work)),
+            p.keep(Rf_ScalarReal(f64::from(t.max_depth))),
+            p.keep(Rf_ScalarReal(t.chunk_rows as f64)),
+            p.keep(Rf_ScalarReal(t.max_materialize_bytes as f64)),
+            p.keep(Rf_ScalarLogical(c_int::from(t.progress))),
+        ];
+        mk_list(&items, &OPTION_NAMES)
+    }
+}
+
+/// Reads a whole number >= 0 (Inf allowed only where `inf_ok`).
+fn whole(v: SEXP, name: &str, inf_ok: bool) -> RResult<f64> {
+    // SAFETY: type and length checks before reading.
+    let x = unsafe {
+        if !matches!(TYPEOF(v), SEXPTYPE::REALSXP | SEXPTYPE::INTSXP) || XLENGTH(v) != 1 {
+            return Err(RError::new(format!(
+                "`{name}` must be a single number; got {}",
+                type_name(v)
+            )));
+        }
+        Rf_asReal(v)
+    };
+    if x.is_nan()
+        || x < 0.0
+        || (x.is_infinite() && !inf_ok)
+        || (x.is_finite() && x.fract() != 0.0 && name != "jit_min_work")
+    {
+        return Err(RError::new(format!(
+            "`{name}` must be a whole number >= 0{}; got {x}",
+            if inf_ok { " or Inf" } else { "" }
+        )));
+    }
+    Ok(x)
+}
+
+/// Gets (`new = NULL`) or sets the thresholds; returns the values in force afterwards.
+#[no_mangle]
+pub extern "C" fn lzs_options(new: SEXP) -> SEXP {
+    entry(|| {
+        let mut t = config::get();
+        // SAFETY: type checks before reading list elements and names.
+        unsafe {
+            if TYPEOF(new) == SEXPTYPE::VECSXP {
+                let names = Rf_getAttrib(new, R_NamesSymbol);
+                for k in 0..XLENGTH(new) {
+                    let name = if TYPEOF(names) == SEXPTYPE::STRSXP {
+                        char_str(STRING_ELT(names, k))
+                    } else {
+                        String::new()
+                    };
+                    let v = VECTOR_ELT(new, k);
+                    match name.as_str() {
+                        "threads" => t.threads = whole(v, &name, false)? as usize,
+                        "defer_min_len" => {
+                            t.defer_min_len = whole(v, &name, true)?.min(u64::MAX as f64) as u64
+                        }
+                        "jit_min_work" => t.jit_min_work = whole(v, &name, true)?,
+                        "max_depth" => {
+                            t.max_depth = whole(v, &name, false)?.min(u32::MAX as f64) as u32
+                        }
+                        "chunk_rows" => t.chunk_rows = whole(v, &name, false)? as u64,
+                        "max_materialize" => {
+                            t.max_materialize_bytes =
+                                whole(v, &name, true)?.min(u64::MAX as f64) as u64
+                        }
+                        "progress" => {
+                            if TYPEOF(v) != SEXPTYPE::LGLSXP
+                                || XLENGTH(v) != 1
+                                || LOGICAL_ELT(v, 0) == R_NA_INTEGER
+                            {
+                                return Err(RError::new("`progress` must be TRUE or FALSE"));
+                            }
+                            t.progress = LOGICAL_ELT(v, 0) == 1;
+                        }
+                        other => {
+                            return Err(RError::new(format!(
+                                "unknown lazy option '{other}'; the options are {}",
+                                OPTION_NAMES.join(", ")
+                            )))
+                        }
+                    }
+                }
+                config::set(t.clone()).map_err(|e| RError::new(e.to_string()))?;
+            }
+        }
+        Ok(options_list(&config::get()))
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lzs_stats(reset: SEXP) -> SEXP {
+    entry(|| {
+        let snap = COUNTERS.snapshot();
+        // SAFETY: reading a logical scalar.
+        if unsafe { Rf_asLogical(reset) } == 1 {
+            COUNTERS.reset();
+        }
+        let mut p = Protect::new();
+        let names: Vec<&str> = snap.iter().map(|(n, _)| *n).collect();
+        // SAFETY: allocations on the main thread.
+        unsafe {
+            let items: Vec<SEXP> = snap
+                .iter()
+                .map(|(_, v)| p.keep(Rf_ScalarReal(*v as f64)))
+                .collect();
+            Ok(mk_list(&items, &names))
+        }
+    })
+}
+
+/// One side of a distance covariance: observations (the rows of a numeric matrix or vector) or an n × n
+/// distance matrix (numeric, or lazy such as `as.matrix(dist(lazy(z)))`).
+fn sample(x: SEXP, is_dist: SEXP, arg: &str) -> RResult<Sample> {
+    // SAFETY: reading a logical scalar.
+    let is_dist = unsafe { Rf_asLogical(is_dist) } == 1;
+    let (node, view) = operand(x, arg)?;
+    let node = if view == ViewMode::LowerTri {
+        graph::off_diag(&node)
+    } else {
+        node
+    };
+    if is_dist {
+        return Ok(Sample::Distances(node));
+    }
+    let points = if node.as_source().is_some() {
+        node
+    } else {
+        let v = plan::materialize(&node)?;
+        graph::source(Arc::new(Source::owned(v)), node.shape)
+    };
+    let points = if points.shape.matrix {
+        points
+    } else {
+        graph::source(
+            points.as_source().expect("source").clone(),
+            Shape::matrix(points.shape.rows, 1),
+        )
+    };
+    Ok(Sample::Points(points))
+}
+
+/// energy's `.dcov` (`unbiased` FALSE: `[dCov, dCor, dVarX, dVarY]`) or `dcovU_stats` (TRUE).
+#[no_mangle]
+pub extern "C" fn lzs_dcov(
+    x: SEXP,
+    x_dist: SEXP,
+    y: SEXP,
+    y_dist: SEXP,
+    index: SEXP,
+    unbiased: SEXP,
+    streaming: SEXP,
+) -> SEXP {
+    entry(|| {
+        drain_releases();
+        let (xs, ys) = (sample(x, x_dist, "x")?, sample(y, y_dist, "y")?);
+        // SAFETY: reading scalar arguments.
+        let (index, unbiased, streaming) = unsafe {
+            (
+                Rf_asReal(index),
+                Rf_asLogical(unbiased) == 1,
+                Rf_asLogical(streaming) == 1,
+            )
+        };
+        let method = if streaming {
+            Method::Streaming
+        } else {
+            Method::Auto
+        };
+        let stats = if unbiased {
+            dcor::finish_u(dcor::u_moments(&xs, &ys, method)?)
+        } else {
+            dcor::finish_v(dcor::v_moments(&xs, &ys, index, method)?)
+        };
+        progress_done();
+        // SAFETY: allocation on the main thread.
+        unsafe {
+            let v = Rf_allocVector(SEXPTYPE::REALSXP, 4);
+            for (k, s) in stats.iter().enumerate() {
+                SET_REAL_ELT(v, k as R_xlen_t, *s);
+            }
+            Ok(v)
+        }
+    })
+}
+
+static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
+
+unsafe extern "C" fn check_interrupt(_: *mut std::ffi::c_void) {
+    // SAFETY: called through R_ToplevelExec on the main thread, which catches the longjmp of an interrupt.
+    unsafe { R_CheckUserInterrupt() };
+}
+
+/// Called on R's main thread during long passes: shows progress after two seconds and turns Ctrl-C into
+/// a cancelled pass (R_ToplevelExec keeps R's longjmp away from the running Rust frames).
+fn poll(done: usize, total: usize, secs: f64) -> bool {
+    if secs > 2.0 && config::get().progress {
+        let msg = format!(
+            "\r[lazyshare] pass {:>3.0}% ({secs:.0} s)",
+            100.0 * done as f64 / total.max(1) as f64
+        );
+        let c = std::ffi::CString::new(msg).unwrap_or_default();
+        // SAFETY: constant format, NUL-terminated argument; main thread.
+        unsafe { REprintf(c"%s".as_ptr(), c.as_ptr()) };
+        PROGRESS_SHOWN.store(true, Ordering::Relaxed);
+    }
+    // SAFETY: R_ToplevelExec with a function that takes no data; main thread.
+    unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) != Rboolean::FALSE }
+}
+
+/// Ends a progress line if one was shown.
+pub fn progress_done() {
+    if PROGRESS_SHOWN.swap(false, Ordering::Relaxed) {
+        // SAFETY: constant string; main thread.
+        unsafe { REprintf(c"\n".as_ptr()) };
+    }
+}
+
+pub fn install_poll() {
+    plan::set_poll(poll);
+}

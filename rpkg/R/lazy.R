@@ -1,0 +1,187 @@
+# The lazy layer's R face: making data lazy, looking at lazy objects, forcing them, and the thresholds.
+
+#' Compute lazily: deferred expressions over data that is never copied
+#'
+#' `lazy(x)` wraps a numeric vector or matrix (or a shared view from
+#' [retrieveViews()]) without copying it. Arithmetic, comparisons, `Math`
+#' functions (`sqrt`, `abs`, `exp`, `log`, ...), [dist()], [sweep()], `t()`
+#' and `as.matrix()` on lazy objects build a graph instead of computing;
+#' reducers (`sum`, `mean`, `min`, `max`, `prod`, `all`, `any`, [rowSums()],
+#' [rowMeans()], [colSums()], [colMeans()]) are remembered and return lazy
+#' results. When R needs a value (`if`, `print`, subsetting, a function
+#' that is not lazy-aware), every pending reducer over the same grid is
+#' computed in one fused pass on all cores, and only what is asked for is
+#' evaluated. `as.matrix(dist(lazy(z)))` for 50,000 observations is a
+#' 50,000 x 50,000 matrix that costs no memory.
+#'
+#' Computation is in double precision (integers become doubles); comparisons
+#' and `!` give logical results. Operations without a lazy form are computed
+#' by R on materialised values, within `lazy_options(max_materialize = )`.
+#'
+#' @param x A numeric or logical vector or matrix, a numeric data frame, or a
+#'   shared view; for the other functions, any object.
+#' @return `lazy()`: a lazy object of class `"lazyshare"`. `is_lazy()`:
+#'   `TRUE` or `FALSE`. `materialize()`: an ordinary R vector or matrix (a
+#'   `dist` object for a lazy `dist`); non-lazy objects are returned as they
+#'   are.
+#' @seealso [deferred()] to run existing code lazily, [lazy_options()],
+#'   [lazy_stats()], [dcor()].
+#' @examples
+#' z <- matrix(rnorm(3000), 1000, 3)
+#' d <- as.matrix(dist(lazy(z)))   # 1000 x 1000, nothing computed
+#' dim(d)
+#' m <- rowMeans(d)                 # a lazy vector
+#' a <- sweep(sweep(d, 1, m), 2, m) + mean(d)
+#' mean(a * a)                      # two fused passes
+#' d[3, 7]
+#' is_lazy(d)
+#' materialize(m)[1:3]
+#' @export
+lazy <- function(x) {
+  if (is.data.frame(x)) {
+    ok <- vapply(x, function(col) is.numeric(col) || is.logical(col), logical(1))
+    if (!all(ok)) {
+      stop(sprintf("`x` is a data frame with non-numeric column '%s'", names(x)[!ok][1]), call. = FALSE)
+    }
+    x <- as.matrix(x)
+  }
+  if (!(is.numeric(x) || is.logical(x)) || (!is.null(oldClass(x)) && !is_lazy(x))) {
+    stop(sprintf("`x` must be a numeric or logical vector or matrix; got %s", describe_object(x)),
+         call. = FALSE)
+  }
+  .Call(lzs_lazy, x)
+}
+
+#' @rdname lazy
+#' @export
+is_lazy <- function(x) .Call(lzs_is_lazy, x)
+
+#' @rdname lazy
+#' @export
+materialize <- function(x) {
+  if (inherits(x, "lazyshare_concat")) return(as.vector(x))
+  if (!is_lazy(x)) return(x)
+  v <- .Call(lzs_materialize, x)
+  if (inherits(x, "dist")) {
+    attributes(v) <- list(Size = attr(x, "Size"), Diag = FALSE, Upper = FALSE,
+                          method = "euclidean", class = "dist")
+  } else {
+    keep <- attributes(x)[setdiff(names(attributes(x)), c("class", "dim"))]
+    if (length(keep)) attributes(v) <- c(attributes(v), keep)
+  }
+  v
+}
+
+# Small lazy results become ordinary values; large ones stay lazy.
+realize <- function(x, limit = 1e6) {
+  if (is_lazy(x) && length(x) <= limit) return(materialize(x))
+  if (is.list(x) && is.null(oldClass(x))) {
+    a <- attributes(x)
+    x <- lapply(x, realize, limit = limit)
+    attributes(x) <- a
+  }
+  x
+}
+
+#' Thresholds of the lazy runtime
+#'
+#' `lazy_options()` returns the thresholds in force; named arguments change
+#' them (for this session) and the new values are returned invisibly.
+#'
+#' @param threads Threads for parallel passes; 0 uses every core.
+#' @param defer_min_len Elementwise results shorter than this whose inputs
+#'   are all known are computed at once (the graph costs more than tiny
+#'   arithmetic).
+#' @param jit_min_work Estimated element-operations of a pass from which the
+#'   compiled (JIT) backend runs it; `Inf` always interprets, `0` always
+#'   compiles.
+#' @param max_depth Deepest expression kept deferred; deeper ones have their
+#'   operands materialised (keeps loops like `x <- sqrt(x - mean(x))` cheap).
+#' @param chunk_rows Elements per work chunk: the unit of parallel work,
+#'   interrupt checks and progress. Results do not depend on it.
+#' @param max_materialize Largest result, in bytes, that may be materialised;
+#'   larger requests are errors that say how much memory they would need.
+#' @param progress Show progress on passes longer than about 2 seconds.
+#' @return A named list of all thresholds.
+#' @examples
+#' old <- lazy_options()
+#' lazy_options(threads = 1)
+#' lazy_options()$threads
+#' do.call(lazy_options, old)
+#' @export
+lazy_options <- function(threads, defer_min_len, jit_min_work, max_depth, chunk_rows,
+                         max_materialize, progress) {
+  given <- as.list(match.call())[-1]
+  if (!length(given)) return(.Call(lzs_options, NULL))
+  new <- mget(names(given), envir = environment())
+  invisible(.Call(lzs_options, new))
+}
+
+#' Counters of the lazy runtime
+#'
+#' @param reset If `TRUE`, the counters are set to zero after being read.
+#' @return A named list: `passes` (fused passes over data), `elements`
+#'   (elements visited by them), `materializations`, `interp_runs` and
+#'   `jit_runs` (kernel runs by backend), `kernels_compiled`, `cache_hits`,
+#'   `compile_ns`, `fused_applies` and `worker_applies`.
+#' @examples
+#' lazy_stats(reset = TRUE)
+#' x <- lazy(rnorm(1e5))
+#' s <- sum(x) + mean(x)
+#' s
+#' lazy_stats()$passes
+#' @export
+lazy_stats <- function(reset = FALSE) {
+  if (!is.logical(reset) || length(reset) != 1L || is.na(reset)) {
+    stop("`reset` must be TRUE or FALSE", call. = FALSE)
+  }
+  .Call(lzs_stats, reset)
+}
+
+#' Run existing code lazily
+#'
+#' `deferred(f)` returns a function that calls `f` with lazy-aware versions
+#' of [dist()], [sweep()], [rowMeans()], [colMeans()], [rowSums()] and
+#' [colSums()] in scope (numeric inputs to `dist` become lazy); arithmetic,
+#' `Math`, `Summary` and `mean` on the resulting lazy objects dispatch to
+#' lazyshare's methods anyway. So unmodified third-party code, such as
+#' energy's pure-R `DCOR`, runs in O(n) memory with fused passes. Lazy values
+#' in the result with at most a million elements are returned materialised.
+#'
+#' @param f A function (a closure).
+#' @return A function with the arguments of `f`.
+#' @examples
+#' Akl_mean <- function(x) {
+#'   d <- as.matrix(dist(x))
+#'   m <- rowMeans(d)
+#'   mean(sweep(sweep(d, 1, m), 2, m) + mean(d))
+#' }
+#' x <- rnorm(500)
+#' deferred(Akl_mean)(x)
+#' Akl_mean(x)
+#' @export
+deferred <- function(f) {
+  if (!is.function(f) || is.primitive(f)) {
+    stop(sprintf("`f` must be a function written in R (a closure); got %s", describe_object(f)),
+         call. = FALSE)
+  }
+  env <- new.env(parent = environment(f))
+  env$dist <- function(x, method = "euclidean", diag = FALSE, upper = FALSE, p = 2) {
+    if ((is.numeric(x) || is.data.frame(x)) && !is_lazy(x) && identical(method, "euclidean") &&
+        (is.null(oldClass(x)) || is.data.frame(x))) {
+      x <- lazy(x)
+    }
+    lazyshare::dist(x, method = method, diag = diag, upper = upper, p = p)
+  }
+  env$sweep <- lazyshare::sweep
+  env$rowMeans <- lazyshare::rowMeans
+  env$colMeans <- lazyshare::colMeans
+  env$rowSums <- lazyshare::rowSums
+  env$colSums <- lazyshare::colSums
+  g <- f
+  environment(g) <- env
+  out <- function(...) realize(g(...))
+  formals(out) <- formals(f)
+  body(out) <- bquote(realize(.(g)(..(lapply(names(formals(f)), as.name)))), splice = TRUE)
+  out
+}
