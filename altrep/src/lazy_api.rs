@@ -423,7 +423,7 @@ pub extern "C" fn lzs_info(x: SEXP) -> SEXP {
     })
 }
 
-const OPTION_NAMES: [&str; 7] = [
+const OPTION_NAMES: [&str; 8] = [
     "threads",
     "defer_min_len",
     "jit_min_work",
@@ -431,6 +431,7 @@ const OPTION_NAMES: [&str; 7] = [
     "chunk_rows",
     "max_materialize",
     "progress",
+    "exact_sums",
 ];
 
 fn options_list(t: &Thresholds) -> SEXP {
@@ -445,6 +446,7 @@ fn options_list(t: &Thresholds) -> SEXP {
             p.keep(Rf_ScalarReal(t.chunk_rows as f64)),
             p.keep(Rf_ScalarReal(t.max_materialize_bytes as f64)),
             p.keep(Rf_ScalarLogical(c_int::from(t.progress))),
+            p.keep(Rf_ScalarLogical(c_int::from(t.exact_sums))),
         ];
         mk_list(&items, &OPTION_NAMES)
     }
@@ -473,6 +475,16 @@ fn whole(v: SEXP, name: &str, inf_ok: bool) -> RResult<f64> {
         )));
     }
     Ok(x)
+}
+
+fn flag(v: SEXP, name: &str) -> RResult<bool> {
+    // SAFETY: type and length checks before reading.
+    unsafe {
+        if TYPEOF(v) != SEXPTYPE::LGLSXP || XLENGTH(v) != 1 || LOGICAL_ELT(v, 0) == R_NA_INTEGER {
+            return Err(RError::new(format!("`{name}` must be TRUE or FALSE")));
+        }
+        Ok(LOGICAL_ELT(v, 0) == 1)
+    }
 }
 
 /// Gets (`new = NULL`) or sets the thresholds; returns the values in force afterwards.
@@ -505,15 +517,8 @@ pub extern "C" fn lzs_options(new: SEXP) -> SEXP {
                             t.max_materialize_bytes =
                                 whole(v, &name, true)?.min(u64::MAX as f64) as u64
                         }
-                        "progress" => {
-                            if TYPEOF(v) != SEXPTYPE::LGLSXP
-                                || XLENGTH(v) != 1
-                                || LOGICAL_ELT(v, 0) == R_NA_INTEGER
-                            {
-                                return Err(RError::new("`progress` must be TRUE or FALSE"));
-                            }
-                            t.progress = LOGICAL_ELT(v, 0) == 1;
-                        }
+                        "progress" => t.progress = flag(v, &name)?,
+                        "exact_sums" => t.exact_sums = flag(v, &name)?,
                         other => {
                             return Err(RError::new(format!(
                                 "unknown lazy option '{other}'; the options are {}",

@@ -41,7 +41,10 @@ dcov_input <- function(x, arg) {
   list(data = if (is.matrix(x)) x else as.numeric(x), is_dist = FALSE)
 }
 
-n_obs <- function(s) if (is.matrix(s$data) || is_lazy(s$data) && !is.null(dim(s$data))) nrow(s$data) else length(s$data)
+n_obs <- function(s) {
+  if (inherits(s$data, "dist")) return(attr(s$data, "Size"))
+  if (!is.null(dim(s$data))) nrow(s$data) else length(s$data)
+}
 
 check_index <- function(index) {
   if (!is.numeric(index) || length(index) != 1L || is.na(index)) {

@@ -102,6 +102,11 @@ realize <- function(x, limit = 1e6) {
 #' @param max_materialize Largest result, in bytes, that may be materialised;
 #'   larger requests are errors that say how much memory they would need.
 #' @param progress Show progress on passes longer than about 2 seconds.
+#' @param exact_sums `sum()`, `mean()` and `prod()` of lazy vectors equal
+#'   R's results bit for bit (R accumulates in long double, in element order;
+#'   these reducers then take sequential passes of their own). With `FALSE`
+#'   they join the fused parallel passes (compensated sums, within about
+#'   1e-15 of R's). Matrix reducers are always fused.
 #' @return A named list of all thresholds.
 #' @examples
 #' old <- lazy_options()
@@ -110,7 +115,7 @@ realize <- function(x, limit = 1e6) {
 #' do.call(lazy_options, old)
 #' @export
 lazy_options <- function(threads, defer_min_len, jit_min_work, max_depth, chunk_rows,
-                         max_materialize, progress) {
+                         max_materialize, progress, exact_sums) {
   given <- as.list(match.call())[-1]
   if (!length(given)) return(.Call(lzs_options, NULL))
   new <- mget(names(given), envir = environment())

@@ -20,8 +20,11 @@ Ops.lazyshare <- function(e1, e2) {
 #' @export
 Math.lazyshare <- function(x, ...) {
   extra <- list(...)
-  if (.Generic == "log" && length(extra)) {
+  if (.Generic == "log" && length(extra) == 1L && is.numeric(extra[[1]]) && length(extra[[1]]) == 1L) {
+    # As R's log(x, base): log10 and log2 for those bases, else log(x) / log(base).
     base <- extra[[1]]
+    if (base == 10) return(.Call(lzs_unary, "log10", x))
+    if (base == 2) return(.Call(lzs_unary, "log2", x))
     return(.Call(lzs_unary, "log", x) / log(base))
   }
   r <- if (length(extra)) NULL else .Call(lzs_unary, .Generic, x)

@@ -21,6 +21,9 @@ pub struct Thresholds {
     pub max_materialize_bytes: u64,
     /// Show progress on passes that run longer than about two seconds.
     pub progress: bool,
+    /// `sum`, `mean` and `prod` of vectors equal R's bit for bit (long double, in element order, in passes
+    /// of their own); off, they join the fused parallel passes with compensated sums.
+    pub exact_sums: bool,
 }
 
 impl Default for Thresholds {
@@ -33,6 +36,7 @@ impl Default for Thresholds {
             chunk_rows: 1 << 16,
             max_materialize_bytes: 4 << 30,
             progress: true,
+            exact_sums: true,
         }
     }
 }

@@ -244,7 +244,6 @@ pub fn run_prepared(
         .iter()
         .map(|c| c.visited(kernel.domain.symmetric))
         .sum();
-    COUNTERS.elements.fetch_add(visited, Ordering::Relaxed);
     let cancel = AtomicBool::new(false);
     let done = AtomicUsize::new(0);
     let lane = |l: usize| {

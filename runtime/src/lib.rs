@@ -8,5 +8,6 @@ pub mod kernel;
 pub mod pages;
 pub mod plan;
 pub mod pool;
+pub mod rsum;
 pub mod stats;
 pub mod summary;

@@ -5,6 +5,7 @@
 
 mod bounds;
 mod eval;
+mod exact;
 mod lower;
 
 use std::collections::{HashMap, HashSet};
@@ -193,6 +194,10 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
             r.set(Arc::from(vec![v]));
             continue;
         }
+        if exact::applies(r) {
+            r.set(Arc::from(vec![exact::reduce(r)?]));
+            continue;
+        }
         match unique.iter().find(|u| Reducer::same(u, r)) {
             Some(u) => copies.entry(u.id()).or_default().push(r.clone()),
             None => unique.push(r.clone()),
@@ -214,6 +219,9 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
     COUNTERS
         .passes
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    COUNTERS
+        .elements
+        .fetch_add(domain.visited(), std::sync::atomic::Ordering::Relaxed);
     let outs = run(&kernel, &chunks, None)?;
     for (r, f) in unique.iter().zip(&finishes) {
         let v = f.apply(&outs);

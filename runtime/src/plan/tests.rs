@@ -291,9 +291,7 @@ fn the_depth_cap_keeps_renjins_loop_finite_and_exact() {
         ))
         .unwrap();
         assert!(x.depth <= config::get().max_depth + 1);
-        let mut s = crate::summary::Neumaier::default();
-        eager.iter().for_each(|&v| s.add(v));
-        let mean = s.div(n as f64);
+        let mean = crate::rsum::mean(&mut |f: &mut dyn FnMut(&[f64])| f(&eager), false);
         eager = eager.iter().map(|v| (v - mean).abs().sqrt()).collect();
         let got = materialize(&x).unwrap();
         assert!(

@@ -1,0 +1,93 @@
+//! Vector sums, means and products computed as R computes them (see `rsum`): in element order, in long
+//! double. They take their own sequential passes instead of joining a fused parallel one; the values are
+//! still produced in parallel, a block at a time, when they are an expression rather than a source.
+
+use super::lower::Lowerer;
+use super::{run, PlanError};
+use crate::exec::{self, StoreTarget, COUNTERS};
+use crate::graph::{NodeRef, ReduceOp, Reducer};
+use crate::kernel::Domain;
+use crate::{config, rsum};
+
+/// Elements evaluated per block.
+const BLOCK: u64 = 1 << 20;
+
+/// Whether `r` is computed R's way rather than in a fused pass.
+pub fn applies(r: &Reducer) -> bool {
+    matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod)
+        && !r.input.shape.matrix
+        && config::get().exact_sums
+}
+
+/// Calls `f` with consecutive blocks of `node`'s values.
+struct Blocks<'a> {
+    node: &'a NodeRef,
+    /// The whole vector, when it fits in one block (evaluated once, read by every pass).
+    whole: Option<Vec<f64>>,
+    error: Option<PlanError>,
+}
+
+impl Blocks<'_> {
+    fn feed(&mut self, f: &mut dyn FnMut(&[f64])) {
+        COUNTERS
+            .passes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        COUNTERS
+            .elements
+            .fetch_add(self.node.shape.len(), std::sync::atomic::Ordering::Relaxed);
+        if let Some(s) = self.node.as_source() {
+            f(s.values());
+            return;
+        }
+        if let Some(w) = &self.whole {
+            f(w);
+            return;
+        }
+        let n = self.node.shape.len();
+        let domain = Domain {
+            rows: self.node.shape.rows,
+            cols: self.node.shape.cols,
+            symmetric: false,
+        };
+        let mut lw = Lowerer::new(domain);
+        lw.store(self.node);
+        let kernel = lw.finish();
+        let mut buf = vec![0.0; BLOCK.min(n) as usize];
+        let mut start = 0;
+        while start < n {
+            let len = BLOCK.min(n - start);
+            let out = &mut buf[..len as usize];
+            let chunks = exec::range_chunks(domain, start, len);
+            let target = StoreTarget::new(out, start);
+            if let Err(e) = run(&kernel, &chunks, Some(&target)) {
+                self.error = Some(e.into());
+                return;
+            }
+            f(out);
+            start += len;
+        }
+        if n <= BLOCK {
+            self.whole = Some(buf);
+        }
+    }
+}
+
+/// The value of `r` (all its dependencies computed), as R's sum/mean/prod would give it.
+pub fn reduce(r: &Reducer) -> Result<f64, PlanError> {
+    let mut blocks = Blocks {
+        node: &r.input,
+        whole: None,
+        error: None,
+    };
+    let mut feed = |f: &mut dyn FnMut(&[f64])| blocks.feed(f);
+    let v = match r.op {
+        ReduceOp::Sum => rsum::sum(&mut feed, r.na_rm),
+        ReduceOp::Prod => rsum::prod(&mut feed, r.na_rm),
+        ReduceOp::Mean => rsum::mean(&mut feed, r.na_rm),
+        _ => unreachable!("exact::applies"),
+    };
+    match blocks.error {
+        Some(e) => Err(e),
+        None => Ok(v),
+    }
+}
