@@ -40,7 +40,7 @@ test: setup build
 	exit $$status
 
 demo: setup install
-	Rscript -e 'demo("pages", package = "lazyshare", ask = FALSE, echo = TRUE)'
+	Rscript -e 'for (d in c("pages", "dcor")) demo(d, package = "lazyshare", character.only = TRUE, ask = FALSE, echo = FALSE)'
 
 bench: setup install
 	Rscript bench/R/pages.R

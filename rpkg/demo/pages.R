@@ -1,5 +1,5 @@
 # lazyshare demo: one matrix held once in shared memory, read by two worker processes without copies.
-library(lazyshare)
+suppressPackageStartupMessages(library(lazyshare))
 library(parallel)
 
 private_mb <- function(pid = Sys.getpid()) {
