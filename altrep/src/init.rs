@@ -40,6 +40,7 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
     register_classes(dll);
     lazy::register_classes(dll);
     install_poll();
+    lazyshare_runtime::plan::set_jit(Box::new(lazyshare_jit::Jit::default()));
     let table = routines![
         lzs_register / 6,
         lzs_retrieve / 2,

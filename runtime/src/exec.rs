@@ -131,6 +131,11 @@ impl StoreTarget {
         }
     }
 
+    /// (pointer to grid position `offset`, `offset`), for backends that write themselves.
+    pub fn raw(&self) -> (*mut f64, u64) {
+        (self.ptr, self.offset)
+    }
+
     /// Writes `values` at grid positions `at..at + values.len()`.
     pub fn write(&self, at: u64, values: &[f64]) {
         assert!(at >= self.offset && at - self.offset + values.len() as u64 <= self.len);

@@ -6,6 +6,7 @@
 use crate::exec::{nan_max, nan_min, Backend, Chunk, Program, StoreTarget};
 use crate::graph::{BinaryOp, UnaryOp};
 use crate::kernel::{Idx, Inst, Kernel, Layout, OutKind, Value};
+use crate::summary::neumaier;
 
 /// Elements per block: all live buffers of a typical kernel stay in L1.
 pub const BLOCK: usize = 256;
@@ -195,17 +196,6 @@ fn binary_block(op: BinaryOp, a: Opnd, b: Opnd, out: &mut [f64]) {
         BinaryOp::Div => zip2!(out, a, b, |x, y| x / y),
         _ => zip2!(out, a, b, |x, y| op.eval(x, y)),
     }
-}
-
-#[inline]
-fn neumaier(sum: &mut f64, comp: &mut f64, x: f64) {
-    let t = *sum + x;
-    if sum.abs() >= x.abs() {
-        *comp += (*sum - t) + x;
-    } else {
-        *comp += (x - t) + *sum;
-    }
-    *sum = t;
 }
 
 impl Program for InterpProgram {

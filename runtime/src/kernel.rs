@@ -2,9 +2,8 @@
 //! order (a vector is a one-column grid; a symmetric kernel visits only i <= j and counts the rest by
 //! mirroring), evaluates a short SSA list per element and folds the values into its outputs. Data and
 //! scalar parameters are separate from the instruction list, so two kernels of the same shape over
-//! different data share one compiled form (the JIT's cache key is `Kernel::shape_key`).
+//! different data share one compiled form (the JIT caches by `Kernel::shape_sig`).
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::graph::{BinaryOp, Source, UnaryOp};
@@ -123,23 +122,36 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    /// What a compiled form depends on: instructions, outputs, symmetry, and which inputs are vectors.
-    /// Not sizes, not data, not parameter values.
-    pub fn shape_key(&self) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.domain.symmetric.hash(&mut h);
-        (self.domain.cols == 1).hash(&mut h);
+    /// What a compiled form depends on, exactly: instructions (without leading dimensions), outputs,
+    /// symmetry, and the numbers of data slots and parameters. Not sizes, not data, not parameter values.
+    pub fn shape_sig(&self) -> Vec<u64> {
+        let idx = |i: Idx| match i {
+            Idx::I => 0,
+            Idx::J => 1,
+            Idx::Zero => 2,
+        };
+        let mut sig = vec![
+            u64::from(self.domain.symmetric),
+            self.data.len() as u64,
+            self.params.len() as u64,
+        ];
         for inst in &self.insts {
-            match inst {
-                Inst::Load { data, row, col, .. } => ("load", data, row, col).hash(&mut h),
-                Inst::Dist { data, p, .. } => ("dist", data, p).hash(&mut h),
-                other => other.hash(&mut h),
+            match *inst {
+                Inst::Param(p) => sig.extend([1, u64::from(p)]),
+                Inst::Const(bits) => sig.extend([2, bits]),
+                Inst::Load { data, row, col, .. } => {
+                    sig.extend([3, u64::from(data), idx(row), idx(col)])
+                }
+                Inst::Dist { data, p, .. } => sig.extend([4, u64::from(data), u64::from(p)]),
+                Inst::OffDiag(v) => sig.extend([5, u64::from(v)]),
+                Inst::Unary(op, a) => sig.extend([6, op as u64, u64::from(a)]),
+                Inst::Binary(op, a, b) => sig.extend([7, op as u64, u64::from(a), u64::from(b)]),
             }
         }
-        self.outputs.hash(&mut h);
-        self.data.len().hash(&mut h);
-        self.params.len().hash(&mut h);
-        h.finish()
+        for o in &self.outputs {
+            sig.extend([8, o.kind as u64, u64::from(o.value), u64::from(o.skip_nan)]);
+        }
+        sig
     }
 
     /// Estimated element-operations of a full pass, for choosing a backend.

@@ -17,13 +17,7 @@ pub struct Neumaier {
 impl Neumaier {
     #[inline]
     pub fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.comp += (self.sum - t) + x;
-        } else {
-            self.comp += (x - t) + self.sum;
-        }
-        self.sum = t;
+        neumaier(&mut self.sum, &mut self.comp, x);
     }
 
     /// A partial kept as (sum, compensation) in an accumulator buffer.
@@ -59,6 +53,21 @@ impl Neumaier {
             self.sum
         }
     }
+}
+
+/// One compensated addition of `x` to (`sum`, `comp`). Once the sum is not finite the compensation
+/// stays as it was: Inf - Inf would turn it into NaN and spoil `sum + comp`.
+#[inline]
+pub fn neumaier(sum: &mut f64, comp: &mut f64, x: f64) {
+    let t = *sum + x;
+    if t.is_finite() {
+        if sum.abs() >= x.abs() {
+            *comp += (*sum - t) + x;
+        } else {
+            *comp += (x - t) + *sum;
+        }
+    }
+    *sum = t;
 }
 
 /// Sum of `x`; NaN values are skipped when `skip_nan` (R's `na.rm = TRUE`).

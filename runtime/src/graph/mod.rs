@@ -456,13 +456,18 @@ pub fn binary(op: BinaryOp, a: &NodeRef, b: &NodeRef) -> Result<NodeRef, GraphEr
     let full = |n: &NodeRef| n.shape == shape;
     let sym_side = |n: &NodeRef| n.shape.is_scalar() || (full(n) && n.symmetric);
     let symmetric = shape.is_square() && sym_side(a) && sym_side(b);
+    // A zero diagonal survives only where 0 op y is 0 for every y the other side can hold: 0 * Inf and
+    // 0 / 0 are NaN, so products and quotients need a finite (non-zero) constant on the other side.
     let zero = |n: &NodeRef| full(n) && n.zero_diag;
+    let finite_const = |n: &NodeRef| n.as_const().is_some_and(f64::is_finite);
     let positive_const = |n: &NodeRef| n.as_const().is_some_and(|c| c > 0.0);
     let zero_diag = shape.is_square()
         && match op {
-            BinaryOp::Mul => zero(a) || zero(b),
+            BinaryOp::Mul => {
+                (zero(a) && (zero(b) || finite_const(b))) || (zero(b) && finite_const(a))
+            }
             BinaryOp::Add | BinaryOp::Sub => zero(a) && zero(b),
-            BinaryOp::Div => zero(a) && b.shape.is_scalar(),
+            BinaryOp::Div => zero(a) && finite_const(b) && b.as_const() != Some(0.0),
             BinaryOp::Pow => zero(a) && positive_const(b),
             _ => false,
         };
