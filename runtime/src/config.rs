@@ -12,6 +12,8 @@ pub struct Thresholds {
     /// deferred: for tiny vectors the graph costs more than the arithmetic.
     pub defer_min_len: u64,
     /// Estimated element-operations of a pass above which the JIT backend runs it (infinite: never).
+    /// Compiling a kernel takes about 2 ms (then it is cached by shape); the interpreter does about 1e7
+    /// element-operations in that time, so below this a first run is cheaper interpreted.
     pub jit_min_work: f64,
     /// Deepest expression kept deferred; a deeper one has its operands materialised first (Renjin used 25).
     pub max_depth: u32,
@@ -31,7 +33,7 @@ impl Default for Thresholds {
         Thresholds {
             threads: 0,
             defer_min_len: 4096,
-            jit_min_work: f64::INFINITY,
+            jit_min_work: 1e7,
             max_depth: 25,
             chunk_rows: 1 << 16,
             max_materialize_bytes: 4 << 30,
