@@ -10,6 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use lazyshare_runtime::graph::{self, Keepalive, NodeRef};
 use lazyshare_runtime::plan::{self, StoreEval};
 
+use crate::altclass::{inspect_line, new_object, of_class, state, use_r_defaults, Class};
 use crate::guard::{method, RError, RResult};
 use crate::rapi::*;
 
@@ -65,14 +66,9 @@ impl Lazy {
 }
 
 struct Classes {
-    real: R_altrep_class_t,
-    logical: R_altrep_class_t,
+    real: Class,
+    logical: Class,
 }
-
-// SAFETY: preserved R class objects, used only on R's main thread.
-unsafe impl Send for Classes {}
-// SAFETY: as above.
-unsafe impl Sync for Classes {}
 
 static CLASSES: OnceLock<Classes> = OnceLock::new();
 
@@ -87,16 +83,18 @@ pub fn register_classes(dll: *mut DllInfo) {
                 R_set_altrep_Length_method(cls, Some(length));
                 R_set_altrep_Duplicate_method(cls, Some(duplicate));
                 R_set_altrep_Inspect_method(cls, Some(inspect));
-                R_set_altrep_Coerce_method(cls, Some(coerce));
                 R_set_altvec_Dataptr_method(cls, Some(dataptr));
                 R_set_altvec_Dataptr_or_null_method(cls, Some(dataptr_or_null));
-                R_set_altvec_Extract_subset_method(cls, Some(extract_subset));
+                use_r_defaults(Class(cls));
             }
             R_set_altreal_Elt_method(real, Some(real_elt));
             R_set_altreal_Get_region_method(real, Some(real_get_region));
             R_set_altlogical_Elt_method(logical, Some(lgl_elt));
             R_set_altlogical_Get_region_method(logical, Some(lgl_get_region));
-            Classes { real, logical }
+            Classes {
+                real: Class(real),
+                logical: Class(logical),
+            }
         }
     });
 }
@@ -141,30 +139,12 @@ pub fn drain_releases() {
 
 /// A new R object for `node` seen as `view`, with its class, dim or dist attributes.
 pub fn new_lazy(node: NodeRef, view: ViewMode) -> SEXP {
-    let classes = CLASSES.get().expect("classes are registered at load");
-    let class = if node.logical {
-        classes.logical
-    } else {
-        classes.real
-    };
     graph::register_root(&node);
     let shape = node.shape;
-    let state = Box::new(Lazy {
-        node,
-        view,
-        eval: OnceCell::new(),
-        written: Cell::new(false),
-    });
     let mut p = Protect::new();
-    // SAFETY: the external pointer owns the box until its finalizer; all allocations are protected.
+    let x = p.keep(object(node, view));
+    // SAFETY: attribute setting on the fresh, protected object; allocations on the main thread.
     unsafe {
-        let ptr = p.keep(R_MakeExternalPtr(
-            Box::into_raw(state) as *mut c_void,
-            R_NilValue,
-            R_NilValue,
-        ));
-        R_RegisterCFinalizerEx(ptr, Some(finalize), Rboolean::FALSE);
-        let x = p.keep(R_new_altrep(class, ptr, R_NilValue));
         match view {
             ViewMode::Full => {
                 Rf_setAttrib(x, R_ClassSymbol, mk_strings(&["lazyshare"]));
@@ -185,8 +165,27 @@ pub fn new_lazy(node: NodeRef, view: ViewMode) -> SEXP {
                 );
             }
         }
-        x
     }
+    x
+}
+
+/// A bare object (no attributes) for `node` seen as `view`.
+fn object(node: NodeRef, view: ViewMode) -> SEXP {
+    let classes = CLASSES.get().expect("classes are registered at load");
+    let class = if node.logical {
+        classes.logical
+    } else {
+        classes.real
+    };
+    new_object(
+        class,
+        Lazy {
+            node,
+            view,
+            eval: OnceCell::new(),
+            written: Cell::new(false),
+        },
+    )
 }
 
 /// A `dim` attribute: integers when they fit, doubles otherwise (R accepts both).
@@ -207,42 +206,14 @@ fn mk_dims(rows: u64, cols: u64) -> SEXP {
     }
 }
 
-unsafe extern "C" fn finalize(ptr: SEXP) {
-    // SAFETY: the address is the box made in new_lazy, or null once finalized.
-    unsafe {
-        let v = R_ExternalPtrAddr(ptr) as *mut Lazy;
-        if !v.is_null() {
-            R_ClearExternalPtr(ptr);
-            drop(Box::from_raw(v));
-        }
-    }
-    drain_releases();
-}
-
 fn lazy<'a>(x: SEXP) -> &'a Lazy {
-    // SAFETY: R calls these methods only on objects of our classes, whose data1 is the pointer made in
-    // new_lazy; the object is alive during the call.
-    unsafe {
-        let v = R_ExternalPtrAddr(R_altrep_data1(x)) as *const Lazy;
-        assert!(
-            !v.is_null(),
-            "a lazy object was used after it was finalized"
-        );
-        &*v
-    }
+    state(x)
 }
 
 /// The lazy state of `x` if it is one of our objects (possibly inside R's attribute wrapper).
 pub fn as_lazy<'a>(x: SEXP) -> Option<&'a Lazy> {
-    let x = crate::view::unwrap(x);
     let c = CLASSES.get()?;
-    // SAFETY: ALTREP and R_altrep_inherits accept any SEXP.
-    let ours = unsafe {
-        ALTREP(x) != 0
-            && (R_altrep_inherits(x, c.real) != Rboolean::FALSE
-                || R_altrep_inherits(x, c.logical) != Rboolean::FALSE)
-    };
-    ours.then(|| lazy(x))
+    of_class(x, &[c.real, c.logical]).map(lazy)
 }
 
 /// All values of the lazy object `x` into `out` (which has its length).
@@ -404,31 +375,8 @@ unsafe extern "C" fn duplicate(x: SEXP, _deep: Rboolean) -> SEXP {
         if l.written.get() {
             return Ok(std::ptr::null_mut());
         }
-        let class = {
-            let c = CLASSES.get().expect("registered");
-            if l.node.logical {
-                c.logical
-            } else {
-                c.real
-            }
-        };
-        let state = Box::new(Lazy {
-            node: l.node.clone(),
-            view: l.view,
-            eval: OnceCell::new(),
-            written: Cell::new(false),
-        });
-        let mut p = Protect::new();
-        // SAFETY: as in new_lazy; R copies the attributes onto the duplicate itself.
-        unsafe {
-            let ptr = p.keep(R_MakeExternalPtr(
-                Box::into_raw(state) as *mut c_void,
-                R_NilValue,
-                R_NilValue,
-            ));
-            R_RegisterCFinalizerEx(ptr, Some(finalize), Rboolean::FALSE);
-            Ok(R_new_altrep(class, ptr, R_NilValue))
-        }
+        // R copies the attributes onto the duplicate itself.
+        Ok(object(l.node.clone(), l.view))
     })
 }
 
@@ -441,7 +389,7 @@ unsafe extern "C" fn inspect(
 ) -> Rboolean {
     method(|| {
         let l = lazy(x);
-        let msg = format!(
+        inspect_line(&format!(
             " lazyshare {} {}{}\n",
             if l.view == ViewMode::LowerTri {
                 "dist of"
@@ -454,18 +402,7 @@ unsafe extern "C" fn inspect(
             } else {
                 ""
             }
-        );
-        let c = std::ffi::CString::new(msg).unwrap_or_default();
-        // SAFETY: constant format, NUL-terminated argument.
-        unsafe { Rprintf(c"%s".as_ptr(), c.as_ptr()) };
+        ));
         Ok(Rboolean::TRUE)
     })
-}
-
-unsafe extern "C" fn coerce(_x: SEXP, _to: SEXPTYPE) -> SEXP {
-    std::ptr::null_mut()
-}
-
-unsafe extern "C" fn extract_subset(_x: SEXP, _indx: SEXP, _call: SEXP) -> SEXP {
-    std::ptr::null_mut()
 }

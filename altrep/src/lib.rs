@@ -1,6 +1,7 @@
 //! The only crate that knows R: ALTREP classes for shared views and the `.Call` entry points of the R
 //! package `lazyshare`. Built as a static library that rpkg/src links into lazyshare.so.
 
+mod altclass;
 mod guard;
 mod init;
 mod lazy;

@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use lazyshare_runtime::pages::{DType, Page, PageId, PageName, PrivateArray};
 use lazyshare_runtime::summary::{self, Extreme};
 
+use crate::altclass::{inspect_line, new_object, of_class, state, unwrap, use_r_defaults, Class};
 use crate::guard::{method, RError, RResult};
 use crate::pages_api::registry;
 use crate::rapi::*;
@@ -55,15 +56,10 @@ impl View {
 }
 
 struct Classes {
-    real: R_altrep_class_t,
-    integer: R_altrep_class_t,
-    logical: R_altrep_class_t,
+    real: Class,
+    integer: Class,
+    logical: Class,
 }
-
-// SAFETY: the class handles are preserved R objects, only ever used on R's main thread.
-unsafe impl Send for Classes {}
-// SAFETY: as above.
-unsafe impl Sync for Classes {}
 
 static CLASSES: OnceLock<Classes> = OnceLock::new();
 
@@ -85,10 +81,9 @@ pub fn register_classes(dll: *mut DllInfo) {
                 R_set_altrep_Serialized_state_method(cls, Some(serialized_state));
                 R_set_altrep_Unserialize_method(cls, Some(unserialize));
                 R_set_altrep_Inspect_method(cls, Some(inspect));
-                R_set_altrep_Coerce_method(cls, Some(coerce));
                 R_set_altvec_Dataptr_method(cls, Some(dataptr));
                 R_set_altvec_Dataptr_or_null_method(cls, Some(dataptr_or_null));
-                R_set_altvec_Extract_subset_method(cls, Some(extract_subset));
+                use_r_defaults(Class(cls));
             }
             R_set_altreal_Elt_method(real, Some(real_elt));
             R_set_altreal_Get_region_method(real, Some(real_get_region));
@@ -103,9 +98,9 @@ pub fn register_classes(dll: *mut DllInfo) {
             R_set_altlogical_Elt_method(logical, Some(int_elt));
             R_set_altlogical_Get_region_method(logical, Some(int_get_region));
             Classes {
-                real,
-                integer,
-                logical,
+                real: Class(real),
+                integer: Class(integer),
+                logical: Class(logical),
             }
         }
     });
@@ -123,79 +118,26 @@ fn make(page: Arc<Page>, entry: usize, private: OnceCell<PrivateArray>) -> SEXP 
         DType::I32 => classes.integer,
         DType::Lgl => classes.logical,
     };
-    let view = Box::new(View {
-        page,
-        entry,
-        private,
-    });
-    let mut p = Protect::new();
-    // SAFETY: the external pointer takes ownership of the box; its finalizer gives it back exactly once.
-    unsafe {
-        let ptr = p.keep(R_MakeExternalPtr(
-            Box::into_raw(view) as *mut c_void,
-            R_NilValue,
-            R_NilValue,
-        ));
-        R_RegisterCFinalizerEx(ptr, Some(finalize), Rboolean::FALSE);
-        R_new_altrep(class, ptr, R_NilValue)
-    }
+    new_object(
+        class,
+        View {
+            page,
+            entry,
+            private,
+        },
+    )
 }
 
-unsafe extern "C" fn finalize(ptr: SEXP) {
-    // SAFETY: the address is the box made in new_view, or null once finalized.
-    unsafe {
-        let v = R_ExternalPtrAddr(ptr) as *mut View;
-        if !v.is_null() {
-            R_ClearExternalPtr(ptr);
-            drop(Box::from_raw(v));
-        }
-    }
-}
-
-/// The view behind an object of one of our classes.
 fn view<'a>(x: SEXP) -> &'a View {
-    // SAFETY: R calls these methods only for objects of our classes, whose data1 is the external pointer
-    // made in new_view; the object (and so the pointer) is alive for the duration of the method call.
-    unsafe {
-        let v = R_ExternalPtrAddr(R_altrep_data1(x)) as *const View;
-        assert!(
-            !v.is_null(),
-            "a lazyshare view was used after it was finalized"
-        );
-        &*v
-    }
-}
-
-/// Looks through R's own `wrap_*` ALTREP classes, which R puts around a vector when it adds attributes to
-/// a shared object (`dim(v) <- ...`): the data is still our view's.
-pub fn unwrap(mut x: SEXP) -> SEXP {
-    // SAFETY: ALTREP_CLASS of an ALTREP object is its class record, whose attribute pairlist starts with
-    // the class name symbol; data1 of a wrapper is the wrapped vector.
-    unsafe {
-        while ALTREP(x) != 0 {
-            let name = char_str(PRINTNAME(CAR(ATTRIB(ALTREP_CLASS(x)))));
-            if !name.starts_with("wrap_") {
-                break;
-            }
-            x = R_altrep_data1(x);
-        }
-    }
-    x
+    state(x)
 }
 
 /// Is `x` one of our views (possibly inside R's attribute wrapper)? For `.Call` entries.
 pub fn is_view(x: SEXP) -> bool {
-    let x = unwrap(x);
-    let Some(c) = CLASSES.get() else {
-        return false;
-    };
-    // SAFETY: ALTREP and R_altrep_inherits accept any SEXP.
-    unsafe {
-        ALTREP(x) != 0
-            && [c.real, c.integer, c.logical]
-                .iter()
-                .any(|&cls| R_altrep_inherits(x, cls) != Rboolean::FALSE)
-    }
+    CLASSES
+        .get()
+        .and_then(|c| of_class(x, &[c.real, c.integer, c.logical]))
+        .is_some()
 }
 
 /// (namespace, variable, entry, modified?) of a view, for `viewInfo`.
@@ -420,7 +362,7 @@ unsafe extern "C" fn inspect(
 ) -> Rboolean {
     method(|| {
         let v = view(x);
-        let msg = format!(
+        inspect_line(&format!(
             " lazyshare view of '{}' [{}], {} elements, {}\n",
             v.page.name().display(),
             v.entry,
@@ -430,21 +372,7 @@ unsafe extern "C" fn inspect(
             } else {
                 "shared"
             }
-        );
-        let c = std::ffi::CString::new(msg).unwrap_or_default();
-        // SAFETY: printing a NUL-terminated string through a constant format.
-        unsafe { Rprintf(c"%s".as_ptr(), c.as_ptr()) };
+        ));
         Ok(Rboolean::TRUE)
     })
-}
-
-/// C NULL: R's own coercion, which reads through Get_region/Dataptr. extendr's default returns R's NULL
-/// object instead, which makes as.integer(view) NULL.
-unsafe extern "C" fn coerce(_x: SEXP, _to: SEXPTYPE) -> SEXP {
-    fallback()
-}
-
-/// C NULL: R's own subsetting, which reads through Elt. (extendr's default returns R NULL: x[5] == NULL.)
-unsafe extern "C" fn extract_subset(_x: SEXP, _indx: SEXP, _call: SEXP) -> SEXP {
-    fallback()
 }
