@@ -1,0 +1,920 @@
+//! Issue 4 benchmark: the Cranelift JIT backend against the block interpreter, a hand-written Rust loop
+//! and naive R, on the passes lazyshare runs.
+//!
+//! Run:  `cargo run --release -p lazyshare-bench --bin kernels`  (a few minutes; R's side needs ~6 GB).
+//! Add `-- --no-r` to skip naive R (its column is then NA).
+//!
+//! Data: n = 10^4; x = N(0, 1) draws, y = x^2 + N(0, 1) draws, from a fixed counter-based generator here
+//! and from `set.seed(1)` in R (the same distributions, not the same numbers).
+//!
+//! Workloads:
+//! 1. dcor pass 1: row means and total mean of a_ij = |x_i - x_j| and b_ij = |y_i - y_j|. The four
+//!    reducers (rowMeans and mean of dist(x) and of dist(y)) are registered as roots, so forcing one runs
+//!    a single fused symmetric pass (i <= j).
+//! 2. dcor pass 2: with m, M from pass 1 (forced first, untimed), A = a - m_i - m_j + M (B likewise);
+//!    mean(A*B), mean(A*A), mean(B*B) in one fused symmetric pass.
+//! 3. mean(x * y) with x, y of length 10^8, with `exact_sums = false` (the mean joins a parallel fused
+//!    pass on either backend); plus an informative row with `exact_sums = true` (R-exact: the product is
+//!    evaluated in blocks by the backend, then summed sequentially in long double, twice for a mean).
+//! 4. rowMeans(dist(x)^0.5).
+//!
+//! Columns:
+//! - naive R: base R in a child `Rscript --vanilla bench/R/kernels.R`, which materialises the n x n
+//!   matrices; NA when Rscript is missing or fails.
+//! - interp: lazyshare's block interpreter (`jit_min_work = Inf`).
+//! - JIT: lazyshare's Cranelift backend (`jit_min_work = 0`), steady state. The first run of a kernel
+//!   shape compiles it; that compile time is reported separately (kernels, compile ms/kernel).
+//! - hand: a plain, safe, parallel Rust loop in this file (rayon par_iter inside the runtime's own pool,
+//!   so both use the same threads; a second pool's idle workers would compete with them for the cores),
+//!   as a careful engineer writes it: symmetric passes visit i < j once with weight 2 plus the diagonal;
+//!   scalar sums run in four plain lanes over blocks of 256 rows with the block partials added under
+//!   Neumaier compensation; row sums add plainly into a per-task vector (a task is 128 columns) and
+//!   the tasks' vectors merge row by row with compensation; all merges are in a fixed order. The lanes
+//!   are `[f64; 4]` arrays so that LLVM vectorises them (with slices it left the sqrt loop scalar).
+//!
+//! Times are wall-clock seconds: one untimed warm-up run of each implementation (the JIT's compiles),
+//! then `REPS` rounds running interpreter, JIT and hand loop once each in turn (so drift in the machine's
+//! speed affects all alike); the median per implementation. Each lazyshare run builds a fresh graph
+//! (reducer results are memoised in the nodes).
+//! Goals (issue 4): JIT <= 1.5x the hand loop's time on the compute-bound passes (1, 2, 4), and the JIT
+//! at least 2x faster than the interpreter. Each hand result is checked against lazyshare's: the largest
+//! relative difference over both backends and all values must be below 1e-10.
+//!
+//! Output: the table on stdout, also written as CSV to bench/kernels.csv (overwritten each run).
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use lazyshare_runtime::config;
+use lazyshare_runtime::exec::COUNTERS;
+use lazyshare_runtime::graph::{self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Shape, Source};
+use lazyshare_runtime::plan;
+use rayon::prelude::*;
+
+/// Size of the n x n workloads.
+const N: usize = 10_000;
+/// Length of the vectors of mean(x * y).
+const BIG_N: usize = 100_000_000;
+/// Timed runs per measurement (after one warm-up run); the median is reported.
+const REPS: usize = 7;
+/// Timed runs of each naive R workload (each takes seconds).
+const R_REPS: usize = 3;
+/// Largest accepted relative difference between a hand loop and lazyshare.
+const AGREE_TOL: f64 = 1e-10;
+
+/// Rows summed in plain (uncompensated) lanes before a compensated flush, as the JIT does.
+const BLOCK: usize = 256;
+/// Columns per parallel task of the hand-written symmetric passes.
+const TASK_COLS: usize = 128;
+/// Elements per parallel task of the hand-written vector pass.
+const TASK_ELEMS: usize = 1 << 16;
+
+// ---------------------------------------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------------------------------------
+
+/// SplitMix64's output function: a fixed, simple, counter-based generator (element k of stream s is
+/// independent of the others, so long vectors are drawn in parallel with the same result).
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A uniform draw in (0, 1).
+fn uniform(stream: u64, k: u64) -> f64 {
+    let bits = splitmix(stream.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ k) >> 11;
+    (bits as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// A standard normal draw (Box-Muller).
+fn normal(stream: u64, k: u64) -> f64 {
+    let (u1, u2) = (uniform(stream, 2 * k), uniform(stream, 2 * k + 1));
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// x ~ N(0, 1) and y = x^2 + N(0, 1), length n.
+fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let x: Vec<f64> = (0..n as u64)
+        .into_par_iter()
+        .map(|k| normal(1, k))
+        .collect();
+    let y: Vec<f64> = x
+        .par_iter()
+        .enumerate()
+        .map(|(k, &v)| v * v + normal(2, k as u64))
+        .collect();
+    (x, y)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lazyshare: graphs, backend choice, counters
+// ---------------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Interp,
+    Jit,
+}
+
+fn configure(backend: Backend, exact_sums: bool) {
+    let mut t = config::get();
+    t.jit_min_work = match backend {
+        Backend::Jit => 0.0,
+        Backend::Interp => f64::INFINITY,
+    };
+    t.exact_sums = exact_sums;
+    config::set(t).expect("valid thresholds");
+}
+
+fn counter(name: &str) -> u64 {
+    COUNTERS
+        .snapshot()
+        .into_iter()
+        .find(|(k, _)| *k == name)
+        .map_or(0, |(_, v)| v)
+}
+
+fn vector(s: &Arc<Source>) -> NodeRef {
+    graph::source(s.clone(), Shape::vector(s.len() as u64))
+}
+
+fn reducer(node: &NodeRef) -> &Arc<graph::Reducer> {
+    match &node.expr {
+        Expr::Reduced(r) => r,
+        _ => panic!("not a reducer node"),
+    }
+}
+
+fn value(node: &NodeRef) -> Vec<f64> {
+    reducer(node).value().expect("computed").to_vec()
+}
+
+/// Forces `nodes[0]` (timed) and checks that it computed all of `nodes`, in one fused pass (R-exact
+/// vector sums take passes of their own, two for a mean).
+fn force_fused(nodes: &[NodeRef]) -> f64 {
+    for nd in nodes {
+        graph::register_root(nd);
+    }
+    let passes = counter("passes");
+    let t = Instant::now();
+    plan::force(reducer(&nodes[0])).expect("forcing a reducer");
+    let secs = t.elapsed().as_secs_f64();
+    assert!(
+        nodes.iter().all(|nd| reducer(nd).is_done()),
+        "the pass left reducers pending"
+    );
+    let r_exact = config::get().exact_sums && !reducer(&nodes[0]).input.shape.matrix;
+    if !r_exact {
+        assert_eq!(counter("passes") - passes, 1, "expected one fused pass");
+    }
+    secs
+}
+
+/// rowMeans and mean of dist(points).
+fn pass1_nodes(points: &Arc<Source>) -> (NodeRef, NodeRef, NodeRef) {
+    let d = graph::dist(&vector(points)).expect("dist of a source");
+    let m = graph::reduce(ReduceOp::RowMeans, &d, false);
+    let mm = graph::reduce(ReduceOp::Mean, &d, false);
+    (d, m, mm)
+}
+
+/// Workload 1: [rowMeans(a), mean(a), rowMeans(b), mean(b)] concatenated.
+fn lazy_pass1(x: &Arc<Source>, y: &Arc<Source>) -> (f64, Vec<f64>) {
+    let (_, ma, mma) = pass1_nodes(x);
+    let (_, mb, mmb) = pass1_nodes(y);
+    let nodes = [ma, mma, mb, mmb];
+    let secs = force_fused(&nodes);
+    (secs, nodes.iter().flat_map(value).collect())
+}
+
+/// Workload 2: pass 1 untimed, then [mean(A*B), mean(A*A), mean(B*B)] timed.
+fn lazy_pass2(x: &Arc<Source>, y: &Arc<Source>) -> (f64, Vec<f64>) {
+    let (da, ma, mma) = pass1_nodes(x);
+    let (db, mb, mmb) = pass1_nodes(y);
+    force_fused(&[ma.clone(), mma.clone(), mb.clone(), mmb.clone()]);
+    let centred = |d: &NodeRef, m: &NodeRef, mm: &NodeRef| {
+        let r = graph::sweep(d, Margin::Rows, m, BinaryOp::Sub).expect("sweep rows");
+        let c = graph::sweep(&r, Margin::Cols, m, BinaryOp::Sub).expect("sweep cols");
+        graph::binary(BinaryOp::Add, &c, mm).expect("add the mean")
+    };
+    let (a, b) = (centred(&da, &ma, &mma), centred(&db, &mb, &mmb));
+    let mean_of = |u: &NodeRef, v: &NodeRef| {
+        let p = graph::binary(BinaryOp::Mul, u, v).expect("product");
+        graph::reduce(ReduceOp::Mean, &p, false)
+    };
+    let nodes = [mean_of(&a, &b), mean_of(&a, &a), mean_of(&b, &b)];
+    let secs = force_fused(&nodes);
+    (secs, nodes.iter().flat_map(value).collect())
+}
+
+/// Workload 3: mean(x * y).
+fn lazy_mean_product(x: &Arc<Source>, y: &Arc<Source>) -> (f64, Vec<f64>) {
+    let p = graph::binary(BinaryOp::Mul, &vector(x), &vector(y)).expect("product");
+    let r = graph::reduce(ReduceOp::Mean, &p, false);
+    let secs = force_fused(std::slice::from_ref(&r));
+    (secs, value(&r))
+}
+
+/// Workload 4: rowMeans(dist(x)^0.5).
+fn lazy_rowmeans_sqrt(x: &Arc<Source>) -> (f64, Vec<f64>) {
+    let d = graph::dist(&vector(x)).expect("dist of a source");
+    let e = graph::binary(BinaryOp::Pow, &d, &graph::constant(0.5)).expect("power");
+    let r = graph::reduce(ReduceOp::RowMeans, &e, false);
+    let secs = force_fused(std::slice::from_ref(&r));
+    (secs, value(&r))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Hand-written loops
+// ---------------------------------------------------------------------------------------------------------
+
+/// A Neumaier-compensated sum.
+#[derive(Debug, Clone, Copy, Default)]
+struct Comp {
+    sum: f64,
+    comp: f64,
+}
+
+impl Comp {
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.comp += (self.sum - t) + x;
+        } else {
+            self.comp += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    fn merge(&mut self, other: Comp) {
+        self.add(other.sum);
+        self.add(other.comp);
+    }
+
+    fn value(self) -> f64 {
+        self.sum + self.comp
+    }
+}
+
+fn lanes_total(l: [f64; 4]) -> f64 {
+    (l[0] + l[1]) + (l[2] + l[3])
+}
+
+/// Runs parallel hand-loop work in the runtime's thread pool (one thread per core).
+fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    lazyshare_runtime::pool::install(f)
+}
+
+/// Column blocks [j0, j1) of the symmetric passes, the heaviest (largest j) first for load balance.
+fn column_tasks(n: usize) -> Vec<(usize, usize)> {
+    let mut t: Vec<(usize, usize)> = (0..n)
+        .step_by(TASK_COLS)
+        .map(|j0| (j0, (j0 + TASK_COLS).min(n)))
+        .collect();
+    t.reverse();
+    t
+}
+
+/// Row sums of the K symmetric matrices g(|p_i - p_j|), visiting each pair i < j once (it adds to row i
+/// and to row j) and each diagonal element once. Each task sums its columns' contributions to every row
+/// in a plain vector; the tasks' vectors are then merged row by row, in task order, with compensation.
+fn hand_row_sums<const K: usize>(pts: [&[f64]; K], g: impl Fn(f64) -> f64 + Sync) -> [Vec<f64>; K] {
+    let n = pts[0].len();
+    let tasks = column_tasks(n);
+    let parts: Vec<[Vec<f64>; K]> = in_pool(|| {
+        tasks
+            .par_iter()
+            .map(|&(j0, j1)| {
+                let mut part: [Vec<f64>; K] = std::array::from_fn(|_| vec![0.0; j1]);
+                for j in j0..j1 {
+                    for (p, rows) in pts.iter().zip(part.iter_mut()) {
+                        let pj = p[j];
+                        // Column j above the diagonal, which is also row j left of it.
+                        let mut col = Comp::default();
+                        for (xs, rs) in p[..j].chunks(BLOCK).zip(rows[..j].chunks_mut(BLOCK)) {
+                            let mut lanes = [0.0; 4];
+                            let mut xc = xs.chunks_exact(4);
+                            let mut rc = rs.chunks_exact_mut(4);
+                            for (x4, r4) in (&mut xc).zip(&mut rc) {
+                                let x4: &[f64; 4] = x4.try_into().expect("four lanes");
+                                let r4: &mut [f64; 4] = r4.try_into().expect("four lanes");
+                                let d: [f64; 4] = std::array::from_fn(|l| g((x4[l] - pj).abs()));
+                                for l in 0..4 {
+                                    r4[l] += d[l];
+                                    lanes[l] += d[l];
+                                }
+                            }
+                            for (&x, r) in xc.remainder().iter().zip(rc.into_remainder()) {
+                                let d = g((x - pj).abs());
+                                *r += d;
+                                lanes[0] += d;
+                            }
+                            col.add(lanes_total(lanes));
+                        }
+                        col.add(g(0.0));
+                        rows[j] += col.value();
+                    }
+                }
+                part
+            })
+            .collect()
+    });
+    // Merge in task order (ascending columns) so the result does not depend on scheduling.
+    let order: Vec<&[Vec<f64>; K]> = parts.iter().rev().collect();
+    std::array::from_fn(|k| {
+        let mut out = vec![0.0; n];
+        in_pool(|| {
+            out.par_chunks_mut(1024).enumerate().for_each(|(c, o)| {
+                let r0 = c * 1024;
+                let mut acc = vec![Comp::default(); o.len()];
+                for part in &order {
+                    let v = &part[k];
+                    if v.len() <= r0 {
+                        continue;
+                    }
+                    let r1 = v.len().min(r0 + o.len());
+                    for (a, &x) in acc.iter_mut().zip(&v[r0..r1]) {
+                        a.add(x);
+                    }
+                }
+                for (o, a) in o.iter_mut().zip(acc) {
+                    *o = a.value();
+                }
+            })
+        });
+        out
+    })
+}
+
+/// Workload 1 by hand: [m_a, M_a, m_b, M_b] as `lazy_pass1` gives them.
+fn hand_pass1(x: &[f64], y: &[f64]) -> Vec<f64> {
+    let n = x.len() as f64;
+    let [ra, rb] = hand_row_sums([x, y], |d| d);
+    let mut out = Vec::with_capacity(2 * x.len() + 2);
+    for rs in [ra, rb] {
+        let mut total = Comp::default();
+        for &r in &rs {
+            total.add(r);
+        }
+        out.extend(rs.iter().map(|r| r / n));
+        out.push(total.value() / (n * n));
+    }
+    out
+}
+
+/// Workload 2 by hand: means of A*B, A*A, B*B with A_ij = |x_i - x_j| - m_i - m_j + M (B likewise).
+fn hand_pass2(x: &[f64], y: &[f64], p1: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    let (ma, mma) = (&p1[..n], p1[n]);
+    let (mb, mmb) = (&p1[n + 1..2 * n + 1], p1[2 * n + 1]);
+    let tasks = column_tasks(n);
+    let parts: Vec<[Comp; 3]> = in_pool(|| {
+        tasks
+            .par_iter()
+            .map(|&(j0, j1)| {
+                let mut acc = [Comp::default(); 3];
+                for j in j0..j1 {
+                    let (xj, yj) = (x[j], y[j]);
+                    let (ca, cb) = (mma - ma[j], mmb - mb[j]);
+                    for b0 in (0..j).step_by(BLOCK) {
+                        let b1 = (b0 + BLOCK).min(j);
+                        let (xs, ys, mas, mbs) = (&x[b0..b1], &y[b0..b1], &ma[b0..b1], &mb[b0..b1]);
+                        let (mut ab, mut aa, mut bb) = ([0.0; 4], [0.0; 4], [0.0; 4]);
+                        let mut it = xs
+                            .chunks_exact(4)
+                            .zip(ys.chunks_exact(4))
+                            .zip(mas.chunks_exact(4))
+                            .zip(mbs.chunks_exact(4));
+                        for (((x4, y4), ma4), mb4) in &mut it {
+                            let x4: &[f64; 4] = x4.try_into().expect("four lanes");
+                            let y4: &[f64; 4] = y4.try_into().expect("four lanes");
+                            let ma4: &[f64; 4] = ma4.try_into().expect("four lanes");
+                            let mb4: &[f64; 4] = mb4.try_into().expect("four lanes");
+                            for l in 0..4 {
+                                let a = (x4[l] - xj).abs() - ma4[l] + ca;
+                                let b = (y4[l] - yj).abs() - mb4[l] + cb;
+                                ab[l] += a * b;
+                                aa[l] += a * a;
+                                bb[l] += b * b;
+                            }
+                        }
+                        let done = xs.len() / 4 * 4;
+                        for i in done..xs.len() {
+                            let a = (xs[i] - xj).abs() - mas[i] + ca;
+                            let b = (ys[i] - yj).abs() - mbs[i] + cb;
+                            ab[0] += a * b;
+                            aa[0] += a * a;
+                            bb[0] += b * b;
+                        }
+                        // Each visited element stands for (i, j) and (j, i).
+                        acc[0].add(2.0 * lanes_total(ab));
+                        acc[1].add(2.0 * lanes_total(aa));
+                        acc[2].add(2.0 * lanes_total(bb));
+                    }
+                    // The diagonal, once: a_jj = 0.
+                    let (a, b) = (ca - ma[j], cb - mb[j]);
+                    acc[0].add(a * b);
+                    acc[1].add(a * a);
+                    acc[2].add(b * b);
+                }
+                acc
+            })
+            .collect()
+    });
+    let mut total = [Comp::default(); 3];
+    for part in parts.iter().rev() {
+        for (t, p) in total.iter_mut().zip(part) {
+            t.merge(*p);
+        }
+    }
+    let nn = (n * n) as f64;
+    total.iter().map(|t| t.value() / nn).collect()
+}
+
+/// Workload 3 by hand: mean(x * y).
+fn hand_mean_product(x: &[f64], y: &[f64]) -> Vec<f64> {
+    let parts: Vec<Comp> = in_pool(|| {
+        x.par_chunks(TASK_ELEMS)
+            .zip(y.par_chunks(TASK_ELEMS))
+            .map(|(xc, yc)| {
+                let mut acc = Comp::default();
+                for (xb, yb) in xc.chunks(BLOCK).zip(yc.chunks(BLOCK)) {
+                    let mut lanes = [0.0; 4];
+                    let mut it = xb.chunks_exact(4).zip(yb.chunks_exact(4));
+                    for (x4, y4) in &mut it {
+                        let x4: &[f64; 4] = x4.try_into().expect("four lanes");
+                        let y4: &[f64; 4] = y4.try_into().expect("four lanes");
+                        for l in 0..4 {
+                            lanes[l] += x4[l] * y4[l];
+                        }
+                    }
+                    let done = xb.len() / 4 * 4;
+                    for (&a, &b) in xb[done..].iter().zip(&yb[done..]) {
+                        lanes[0] += a * b;
+                    }
+                    acc.add(lanes_total(lanes));
+                }
+                acc
+            })
+            .collect()
+    });
+    let mut total = Comp::default();
+    for p in parts {
+        total.merge(p);
+    }
+    vec![total.value() / x.len() as f64]
+}
+
+/// Workload 4 by hand: rowMeans(dist(x)^0.5).
+fn hand_rowmeans_sqrt(x: &[f64]) -> Vec<f64> {
+    let n = x.len() as f64;
+    let [rs] = hand_row_sums([x], f64::sqrt);
+    rs.iter().map(|r| r / n).collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Measuring
+// ---------------------------------------------------------------------------------------------------------
+
+struct Measured {
+    secs: f64,
+    values: Vec<f64>,
+    kernels: u64,
+    compile_ns: u64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+/// A lazyshare run (timed inside) or a hand loop (timed here): seconds and values.
+type Run<'a> = &'a mut dyn FnMut() -> (f64, Vec<f64>);
+
+/// Times a hand loop.
+fn timed(f: impl Fn() -> Vec<f64>) -> impl FnMut() -> (f64, Vec<f64>) {
+    move || {
+        let t = Instant::now();
+        let v = f();
+        (t.elapsed().as_secs_f64(), v)
+    }
+}
+
+/// The interpreter, the JIT (on the same lazyshare run) and the hand loop of one workload: one untimed
+/// warm-up run of each (the JIT's compiles), then `REPS` rounds that run each once in turn, so that drift
+/// in the machine's speed affects all alike. Values are those of the warm-up runs.
+fn compare(
+    exact_sums: bool,
+    lazy_run: Run<'_>,
+    mut hand_run: Option<Run<'_>>,
+) -> (Measured, Measured, Option<Measured>) {
+    let mut out: Vec<Measured> = (0..3)
+        .map(|_| Measured {
+            secs: 0.0,
+            values: Vec::new(),
+            kernels: 0,
+            compile_ns: 0,
+        })
+        .collect();
+    let mut times: [Vec<f64>; 3] = Default::default();
+    for round in 0..=REPS {
+        for (w, m) in out.iter_mut().enumerate() {
+            let (k0, c0) = (counter("kernels_compiled"), counter("compile_ns"));
+            let (secs, values) = match w {
+                0 | 1 => {
+                    let backend = if w == 0 {
+                        Backend::Interp
+                    } else {
+                        Backend::Jit
+                    };
+                    configure(backend, exact_sums);
+                    let r = lazy_run();
+                    configure(Backend::Interp, true);
+                    r
+                }
+                _ => match hand_run.as_mut() {
+                    Some(h) => h(),
+                    None => continue,
+                },
+            };
+            m.kernels += counter("kernels_compiled") - k0;
+            m.compile_ns += counter("compile_ns") - c0;
+            if round == 0 {
+                m.values = values;
+            } else {
+                times[w].push(secs);
+            }
+        }
+    }
+    for (m, t) in out.iter_mut().zip(times) {
+        if !t.is_empty() {
+            m.secs = median(t);
+        }
+    }
+    let hand = hand_run.is_some().then(|| out.pop().expect("three"));
+    let jit = out.remove(1);
+    let interp = out.remove(0);
+    (interp, jit, hand)
+}
+
+/// Largest relative difference between corresponding values.
+fn rel_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "results of different lengths");
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| {
+            if p == q {
+                0.0
+            } else {
+                (p - q).abs() / q.abs().max(f64::MIN_POSITIVE)
+            }
+        })
+        .fold(0.0, |m: f64, d| {
+            if m.is_nan() || d.is_nan() {
+                f64::NAN
+            } else {
+                m.max(d)
+            }
+        })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Both goals apply.
+    Compute,
+    /// Bound by memory bandwidth (for the JIT and the hand loop): judged, and marked as such.
+    Memory,
+    /// Not a JIT workload (R-exact sums run sequentially in long double).
+    Informative,
+}
+
+struct Row {
+    name: &'static str,
+    n: usize,
+    kind: Kind,
+    naive_r: Option<f64>,
+    interp: Measured,
+    jit: Measured,
+    hand: Option<Measured>,
+    /// Largest relative difference of the hand loop's values from lazyshare's (both backends).
+    diff: f64,
+}
+
+impl Row {
+    fn new(
+        name: &'static str,
+        n: usize,
+        kind: Kind,
+        (interp, jit, hand): (Measured, Measured, Option<Measured>),
+        reference: &[f64],
+    ) -> Row {
+        let diff = rel_diff(&interp.values, reference).max(rel_diff(&jit.values, reference));
+        Row {
+            name,
+            n,
+            kind,
+            naive_r: None,
+            interp,
+            jit,
+            hand,
+            diff,
+        }
+    }
+
+    fn jit_over_hand(&self) -> Option<f64> {
+        self.hand.as_ref().map(|h| self.jit.secs / h.secs)
+    }
+
+    fn interp_over_jit(&self) -> f64 {
+        self.interp.secs / self.jit.secs
+    }
+
+    fn goal(&self) -> String {
+        let fast_enough = self.jit_over_hand().is_some_and(|r| r <= 1.5);
+        let beats_interp = self.interp_over_jit() >= 2.0;
+        let verdict = match (fast_enough, beats_interp) {
+            (true, true) => "yes",
+            (false, true) => "NO: JIT/hand > 1.5",
+            (true, false) => "NO: interp/JIT < 2",
+            (false, false) => "NO: both",
+        };
+        match self.kind {
+            Kind::Compute => verdict.into(),
+            Kind::Memory => format!("{verdict} (memory-bound)"),
+            Kind::Informative => "n/a (R-exact, not JIT)".into(),
+        }
+    }
+
+    fn compile_ms(&self) -> Option<f64> {
+        (self.jit.kernels > 0).then(|| self.jit.compile_ns as f64 / 1e6 / self.jit.kernels as f64)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Naive R
+// ---------------------------------------------------------------------------------------------------------
+
+/// Median seconds per workload key ("pass1", "pass2", "mean_xy", "rowmeans_sqrt"), or why R did not run.
+fn naive_r() -> Result<(String, Vec<(String, f64)>), String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/R/kernels.R");
+    let out = Command::new("Rscript")
+        .arg("--vanilla")
+        .arg(script)
+        .args([N.to_string(), BIG_N.to_string(), R_REPS.to_string()])
+        .output()
+        .map_err(|e| format!("Rscript could not be started: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "Rscript failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut version = String::new();
+    let mut times = Vec::new();
+    for line in stdout.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        match f.as_slice() {
+            ["INFO", v] => version = v.to_string(),
+            ["RESULT", key, secs] => {
+                let s = secs.trim().parse().map_err(|e| format!("{line:?}: {e}"))?;
+                times.push((key.to_string(), s));
+            }
+            _ => {}
+        }
+    }
+    Ok((version, times))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------------------
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map_or("NA".into(), |v| format!("{v:.digits$}"))
+}
+
+fn table(rows: &[Row]) -> String {
+    let header = [
+        "workload",
+        "n",
+        "naive R s",
+        "interp s",
+        "JIT s",
+        "hand s",
+        "JIT/hand",
+        "interp/JIT",
+        "goal met?",
+        "kernels",
+        "compile ms/kernel",
+        "hand vs lazyshare",
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.to_string(),
+                format!("{:.0e}", r.n as f64),
+                num(r.naive_r, 3),
+                format!("{:.4}", r.interp.secs),
+                format!("{:.4}", r.jit.secs),
+                num(r.hand.as_ref().map(|h| h.secs), 4),
+                num(r.jit_over_hand(), 2),
+                format!("{:.2}", r.interp_over_jit()),
+                r.goal(),
+                r.jit.kernels.to_string(),
+                r.compile_ms()
+                    .map_or("0 (cached)".into(), |c| format!("{c:.2}")),
+                format!(
+                    "{:.1e} {}",
+                    r.diff,
+                    if r.diff < AGREE_TOL { "ok" } else { "FAIL" }
+                ),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].len())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |vals: Vec<&str>| -> String {
+        let parts: Vec<String> = vals
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (v, w))| {
+                if c == 0 || c == 8 {
+                    format!("{v:<w$}")
+                } else {
+                    format!("{v:>w$}")
+                }
+            })
+            .collect();
+        format!("| {} |\n", parts.join(" | "))
+    };
+    let mut s = line(header.to_vec());
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    s += &line(rule.iter().map(String::as_str).collect());
+    for row in &cells {
+        s += &line(row.iter().map(String::as_str).collect());
+    }
+    s
+}
+
+fn csv(rows: &[Row]) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let opt = |v: Option<f64>| v.map_or("NA".into(), |v| format!("{v}"));
+    let mut s = String::from(
+        "\"workload\",\"n\",\"naive_r_s\",\"interp_s\",\"jit_s\",\"hand_s\",\"jit_over_hand\",\
+         \"interp_over_jit\",\"goal_met\",\"kernels_compiled\",\"compile_ms_per_kernel\",\
+         \"hand_vs_lazyshare_rel_diff\"\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            q(r.name),
+            r.n,
+            opt(r.naive_r),
+            r.interp.secs,
+            r.jit.secs,
+            opt(r.hand.as_ref().map(|h| h.secs)),
+            opt(r.jit_over_hand()),
+            r.interp_over_jit(),
+            q(&r.goal()),
+            r.jit.kernels,
+            opt(r.compile_ms()),
+            r.diff
+        );
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------------------
+
+fn main() {
+    plan::set_jit(Box::new(lazyshare_jit::Jit::default()));
+    configure(Backend::Interp, true);
+    let threads = lazyshare_runtime::pool::threads();
+    println!(
+        "lazyshare kernels benchmark: {threads} threads (the runtime's pool, also running the hand loops), \
+         median of {REPS} interleaved rounds after a warm-up"
+    );
+    let mut rows = Vec::new();
+
+    let (xv, yv) = data(N);
+    let (x, y) = (
+        Arc::new(Source::owned(xv.clone())),
+        Arc::new(Source::owned(yv.clone())),
+    );
+
+    eprintln!("1. dcor pass 1 ...");
+    let m = compare(
+        true,
+        &mut || lazy_pass1(&x, &y),
+        Some(&mut timed(|| hand_pass1(&xv, &yv))),
+    );
+    let p1 = m.2.as_ref().expect("hand loop").values.clone();
+    rows.push(Row::new("dcor pass 1", N, Kind::Compute, m, &p1));
+
+    eprintln!("2. dcor pass 2 ...");
+    let m = compare(
+        true,
+        &mut || lazy_pass2(&x, &y),
+        Some(&mut timed(|| hand_pass2(&xv, &yv, &p1))),
+    );
+    let reference = m.2.as_ref().expect("hand loop").values.clone();
+    rows.push(Row::new("dcor pass 2", N, Kind::Compute, m, &reference));
+
+    eprintln!("3. mean(x*y) at 1e8 ...");
+    {
+        let (bx, by) = data(BIG_N);
+        let (bx, by) = (Arc::new(Source::owned(bx)), Arc::new(Source::owned(by)));
+        let m = compare(
+            false,
+            &mut || lazy_mean_product(&bx, &by),
+            Some(&mut timed(|| hand_mean_product(bx.values(), by.values()))),
+        );
+        let reference = m.2.as_ref().expect("hand loop").values.clone();
+        rows.push(Row::new("mean(x*y)", BIG_N, Kind::Memory, m, &reference));
+        eprintln!("   ... R-exact ...");
+        let m = compare(true, &mut || lazy_mean_product(&bx, &by), None);
+        rows.push(Row::new(
+            "mean(x*y), R-exact",
+            BIG_N,
+            Kind::Informative,
+            m,
+            &reference,
+        ));
+    }
+
+    eprintln!("4. rowMeans(dist(x)^0.5) ...");
+    let m = compare(
+        true,
+        &mut || lazy_rowmeans_sqrt(&x),
+        Some(&mut timed(|| hand_rowmeans_sqrt(&xv))),
+    );
+    let reference = m.2.as_ref().expect("hand loop").values.clone();
+    rows.push(Row::new(
+        "rowMeans(dist(x)^0.5)",
+        N,
+        Kind::Compute,
+        m,
+        &reference,
+    ));
+
+    let skip_r = std::env::args().any(|a| a == "--no-r");
+    if !skip_r {
+        eprintln!("naive R (child Rscript, {R_REPS} runs each) ...");
+    }
+    match if skip_r {
+        Err("skipped: --no-r".into())
+    } else {
+        naive_r()
+    } {
+        Ok((version, times)) => {
+            println!("naive R: {version}, median of {R_REPS} runs");
+            let get = |k: &str| times.iter().find(|(key, _)| key == k).map(|(_, t)| *t);
+            let keys = ["pass1", "pass2", "mean_xy", "mean_xy", "rowmeans_sqrt"];
+            for (row, key) in rows.iter_mut().zip(keys) {
+                row.naive_r = get(key);
+            }
+        }
+        Err(e) => println!("naive R: NA ({e})"),
+    }
+
+    println!();
+    print!("{}", table(&rows));
+    println!();
+    println!(
+        "JIT/hand and interp/JIT are time ratios (goals: JIT/hand <= 1.5 on the compute-bound passes, \
+         interp/JIT >= 2); naive R on the mean(x*y) rows is the same R call (R's mean is R-exact)."
+    );
+    println!(
+        "kernels = kernel shapes compiled by the JIT during that row's runs (first run only; later runs hit \
+         the cache); hand vs lazyshare = largest relative difference (tolerance {AGREE_TOL:e})."
+    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels.csv");
+    match std::fs::write(path, csv(&rows)) {
+        Ok(()) => println!("wrote {path}"),
+        Err(e) => println!("could not write {path}: {e}"),
+    }
+}
