@@ -84,7 +84,9 @@ fn vflags() -> MemFlagsData {
 /// Accumulators an output keeps in registers (one set per width).
 #[derive(Clone, Copy)]
 struct Regs {
-    vec: Variable,
+    /// Two vector accumulators: the main loop alternates between them so that consecutive additions do
+    /// not wait for each other.
+    vec: [Variable; 2],
     scl: Variable,
 }
 
@@ -96,6 +98,8 @@ struct OutState {
     ptr: Value,
     /// Pointer to the compensation array of a row or column sum.
     comp: Value,
+    /// Pointer to the plain per-chunk partials of a row sum.
+    partial: Value,
     /// Block/chunk partials (Sum, Prod, Min, Max, Count) or column partials (ColSum, ColCount, and the
     /// mirrored half of RowSum/RowCount in symmetric kernels).
     regs: Regs,
@@ -142,9 +146,17 @@ pub fn compile<M: Module>(
         b.seal_all_blocks();
         b.finalize(module.target_config());
     }
+    // LAZYSHARE_JIT_DISASM=1 prints each kernel's machine code (for tuning the code generator).
+    let disasm = std::env::var_os("LAZYSHARE_JIT_DISASM").is_some();
+    ctx.set_disasm(disasm);
     module
         .define_function(id, ctx)
         .map_err(|e| format!("{e:?}"))?;
+    if disasm {
+        if let Some(vcode) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
+            eprintln!("{vcode}");
+        }
+    }
     module.clear_context(ctx);
     Ok(id)
 }
@@ -221,6 +233,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
     g.b.ins().jump(col_head, &[]);
 
     g.b.switch_to_block(done);
+    g.flush_partials(i0, i1, j1);
     g.finish_outputs();
     g.b.ins().return_(&[]);
 }
@@ -576,12 +589,14 @@ impl Gen<'_, '_> {
                 _ => self.b.ins().iconst(I64, 0),
             };
             let comp = self.addr(ptr, m);
+            let partial = self.addr(comp, m);
             let init = Gen::init_value(out.kind);
-            let vec = self.b.declare_var(F64X2);
+            let vec = [self.b.declare_var(F64X2), self.b.declare_var(F64X2)];
             let scl = self.b.declare_var(F64);
             let s = self.f64c(init);
             let v = self.b.ins().splat(F64X2, s);
-            self.b.def_var(vec, v);
+            self.b.def_var(vec[0], v);
+            self.b.def_var(vec[1], v);
             self.b.def_var(scl, s);
             self.outs.push(OutState {
                 kind: out.kind,
@@ -589,6 +604,7 @@ impl Gen<'_, '_> {
                 value: out.value,
                 ptr,
                 comp,
+                partial,
                 regs: Regs { vec, scl },
             });
         }
@@ -599,35 +615,29 @@ impl Gen<'_, '_> {
         let s = self.f64c(init);
         let v = self.b.ins().splat(F64X2, s);
         let r = self.outs[o].regs;
-        self.b.def_var(r.vec, v);
+        self.b.def_var(r.vec[0], v);
+        self.b.def_var(r.vec[1], v);
         self.b.def_var(r.scl, s);
     }
 
     /// The registers of output o reduced to one scalar (sum, product, min or max of the lanes).
     fn reduce_regs(&mut self, o: usize) -> Value {
         let r = self.outs[o].regs;
-        let v = self.b.use_var(r.vec);
+        let kind = self.outs[o].kind;
+        let combine = |g: &mut Self, a: Value, b: Value| match kind {
+            OutKind::Prod => g.b.ins().fmul(a, b),
+            OutKind::Min => g.b.ins().fmin(a, b),
+            OutKind::Max => g.b.ins().fmax(a, b),
+            _ => g.b.ins().fadd(a, b),
+        };
+        let v0 = self.b.use_var(r.vec[0]);
+        let v1 = self.b.use_var(r.vec[1]);
+        let v = combine(self, v0, v1);
         let s = self.b.use_var(r.scl);
         let l0 = self.b.ins().extractlane(v, 0);
         let l1 = self.b.ins().extractlane(v, 1);
-        match self.outs[o].kind {
-            OutKind::Prod => {
-                let p = self.b.ins().fmul(l0, l1);
-                self.b.ins().fmul(p, s)
-            }
-            OutKind::Min => {
-                let m = self.b.ins().fmin(l0, l1);
-                self.b.ins().fmin(m, s)
-            }
-            OutKind::Max => {
-                let m = self.b.ins().fmax(l0, l1);
-                self.b.ins().fmax(m, s)
-            }
-            _ => {
-                let a = self.b.ins().fadd(l0, l1);
-                self.b.ins().fadd(a, s)
-            }
-        }
+        let l = combine(self, l0, l1);
+        combine(self, l, s)
     }
 
     /// `*sum, *comp += x` with Neumaier compensation (scalar or two lanes).
@@ -659,8 +669,8 @@ impl Gen<'_, '_> {
 
     /// Folds the values at rows i..i+w (w lanes) into the outputs. `mirror`: rows above the diagonal of
     /// a symmetric kernel, standing for (i, j) and (j, i).
-    fn accumulate(&mut self, vals: &[Value], i: Value, j: Value, w: u8, mirror: bool) {
-        self.accumulate_some(vals, i, j, w, mirror, &|_| true);
+    fn accumulate(&mut self, vals: &[Value], i: Value, j: Value, w: u8, mirror: bool, set: usize) {
+        self.accumulate_some(vals, i, j, w, mirror, set, &|_| true);
     }
 
     fn accumulate_some(
@@ -670,6 +680,7 @@ impl Gen<'_, '_> {
         j: Value,
         w: u8,
         mirror: bool,
+        set: usize,
         only: &dyn Fn(OutKind) -> bool,
     ) {
         for o in 0..self.outs.len() {
@@ -694,7 +705,7 @@ impl Gen<'_, '_> {
             let reg = |g: &mut Self| {
                 let r = g.outs[o].regs;
                 if w == 2 {
-                    r.vec
+                    r.vec[set]
                 } else {
                     r.scl
                 }
@@ -741,9 +752,11 @@ impl Gen<'_, '_> {
                     self.b.def_var(r, s);
                 }
                 OutKind::RowSum => {
-                    let sa = self.addr(self.outs[o].ptr, i);
-                    let ca = self.addr(self.outs[o].comp, i);
-                    self.neumaier(sa, ca, v, w);
+                    let ty = if w == 2 { F64X2 } else { F64 };
+                    let pa = self.addr(self.outs[o].partial, i);
+                    let cur = self.b.ins().load(ty, mem(), pa, 0);
+                    let n = self.b.ins().fadd(cur, v);
+                    self.b.ins().store(mem(), n, pa, 0);
                     if mirror {
                         let r = reg(self);
                         let a = self.b.use_var(r);
@@ -806,7 +819,7 @@ impl Gen<'_, '_> {
                 self.b.def_var(r, s);
             }
         }
-        self.accumulate_some(vals, j, j, 1, false, &|k| {
+        self.accumulate_some(vals, j, j, 1, false, 0, &|k| {
             matches!(
                 k,
                 OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count
@@ -851,6 +864,60 @@ impl Gen<'_, '_> {
             }
             self.reset_regs(o);
         }
+    }
+
+    /// Adds the chunk's plain row-sum partials to the compensated sums (kernel::partial_rows) and clears
+    /// them, two rows at a time.
+    fn flush_partials(&mut self, i0: Value, i1: Value, j1: Value) {
+        let outs: Vec<usize> = (0..self.outs.len())
+            .filter(|&o| self.outs[o].kind == OutKind::RowSum)
+            .collect();
+        if outs.is_empty() {
+            return;
+        }
+        let end = if self.sym {
+            let zero = self.b.ins().iconst(I64, 0);
+            let one = self.b.ins().iconst(I64, 1);
+            let pos = self.b.ins().icmp(IntCC::UnsignedGreaterThan, j1, zero);
+            let jm = self.b.ins().isub(j1, one);
+            let last = self.b.ins().select(pos, jm, zero);
+            self.b.ins().umin(i1, last)
+        } else {
+            i1
+        };
+        let r = self.b.declare_var(I64);
+        self.b.def_var(r, i0);
+        let (head2, body2, head1, body1, exit) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().jump(head2, &[]);
+        for (w, head, body, next) in [(2u8, head2, body2, head1), (1u8, head1, body1, exit)] {
+            self.b.switch_to_block(head);
+            let rv = self.b.use_var(r);
+            let stop = self.b.ins().iadd_imm_s(rv, i64::from(w));
+            let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, stop, end);
+            self.b.ins().brif(fits, body, &[], next, &[]);
+            self.b.switch_to_block(body);
+            let rv = self.b.use_var(r);
+            let ty = if w == 2 { F64X2 } else { F64 };
+            for &o in &outs {
+                let pa = self.addr(self.outs[o].partial, rv);
+                let p = self.b.ins().load(ty, mem(), pa, 0);
+                let sa = self.addr(self.outs[o].ptr, rv);
+                let ca = self.addr(self.outs[o].comp, rv);
+                self.neumaier(sa, ca, p, w);
+                let zero = self.konst(0.0, w);
+                self.b.ins().store(mem(), zero, pa, 0);
+            }
+            let next_r = self.b.ins().iadd_imm_s(rv, i64::from(w));
+            self.b.def_var(r, next_r);
+            self.b.ins().jump(head, &[]);
+        }
+        self.b.switch_to_block(exit);
     }
 
     /// Folds the chunk's remaining register partials (products, extremes, counts) into memory.
@@ -912,6 +979,8 @@ impl Gen<'_, '_> {
         let iv = self.b.declare_var(I64);
         let blk_head = self.b.create_block();
         let blk_body = self.b.create_block();
+        let quad_head = self.b.create_block();
+        let quad_body = self.b.create_block();
         let vec_head = self.b.create_block();
         let vec_body = self.b.create_block();
         let tail = self.b.create_block();
@@ -930,7 +999,24 @@ impl Gen<'_, '_> {
         let cap = self.b.ins().iadd_imm_s(bs, BLOCK);
         let be = self.b.ins().umin(cap, end);
         self.b.def_var(iv, bs);
-        self.b.ins().jump(vec_head, &[]);
+        self.b.ins().jump(quad_head, &[]);
+
+        self.b.switch_to_block(quad_head);
+        let i = self.b.use_var(iv);
+        let i4 = self.b.ins().iadd_imm_s(i, 4);
+        let fits4 = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, i4, be);
+        self.b.ins().brif(fits4, quad_body, &[], vec_head, &[]);
+
+        self.b.switch_to_block(quad_body);
+        let i = self.b.use_var(iv);
+        let i2 = self.b.ins().iadd_imm_s(i, 2);
+        let vals = self.eval(i, j, 2);
+        self.accumulate(&vals, i, j, 2, self.sym, 0);
+        let vals = self.eval(i2, j, 2);
+        self.accumulate(&vals, i2, j, 2, self.sym, 1);
+        let i4 = self.b.ins().iadd_imm_s(i, 4);
+        self.b.def_var(iv, i4);
+        self.b.ins().jump(quad_head, &[]);
 
         self.b.switch_to_block(vec_head);
         let i = self.b.use_var(iv);
@@ -941,10 +1027,10 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(vec_body);
         let i = self.b.use_var(iv);
         let vals = self.eval(i, j, 2);
-        self.accumulate(&vals, i, j, 2, self.sym);
+        self.accumulate(&vals, i, j, 2, self.sym, 0);
         let i2 = self.b.ins().iadd_imm_s(i, 2);
         self.b.def_var(iv, i2);
-        self.b.ins().jump(vec_head, &[]);
+        self.b.ins().jump(tail, &[]);
 
         self.b.switch_to_block(tail);
         let i = self.b.use_var(iv);
@@ -954,7 +1040,7 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(tail_body);
         let i = self.b.use_var(iv);
         let vals = self.eval(i, j, 1);
-        self.accumulate(&vals, i, j, 1, self.sym);
+        self.accumulate(&vals, i, j, 1, self.sym, 0);
         self.b.ins().jump(flush, &[]);
 
         self.b.switch_to_block(flush);

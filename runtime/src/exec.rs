@@ -38,8 +38,10 @@ impl Chunk {
     }
 }
 
-/// The chunks of a full pass over `d`, about `target` elements each.
-pub fn chunks(d: Domain, target: u64) -> Vec<Chunk> {
+/// The chunks of a full pass over `d`: about `target` elements each, and (where columns are shorter than
+/// that) at least `min_cols` columns each. Kernels with row sums ask for wide chunks, since each chunk ends
+/// by flushing its row partials: wide chunks amortise that over many columns.
+pub fn chunks(d: Domain, target: u64, min_cols: u64) -> Vec<Chunk> {
     let target = target.max(1);
     let mut out = Vec::new();
     if d.rows == 0 || d.cols == 0 {
@@ -65,7 +67,9 @@ pub fn chunks(d: Domain, target: u64) -> Vec<Chunk> {
         } else {
             let j0 = j;
             let mut total = 0;
-            while j < d.cols && total + column_len(j) <= target.max(column_len(j0)) {
+            while j < d.cols
+                && (total + column_len(j) <= target.max(column_len(j0)) || j - j0 < min_cols)
+            {
                 total += column_len(j);
                 j += 1;
             }
@@ -471,7 +475,9 @@ mod tests {
                 cols,
                 symmetric: sym,
             };
-            let cs = chunks(d, target);
+            let cs = chunks(d, target, 1);
+            let wide = chunks(d, target, 4);
+            assert_eq!(covered(d, &wide), covered(d, &cs));
             let got = covered(d, &cs);
             let mut want: Vec<(u64, u64)> = (0..cols)
                 .flat_map(|j| {

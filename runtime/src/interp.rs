@@ -5,7 +5,7 @@
 
 use crate::exec::{nan_max, nan_min, Backend, Chunk, Program, StoreTarget};
 use crate::graph::{BinaryOp, UnaryOp};
-use crate::kernel::{Idx, Inst, Kernel, Layout, OutKind, Value};
+use crate::kernel::{partial_rows, Idx, Inst, Kernel, Layout, OutKind, Value};
 use crate::summary::neumaier;
 
 /// Elements per block: all live buffers of a typical kernel stay in L1.
@@ -222,10 +222,29 @@ impl Program for InterpProgram {
                 i += len as u64;
             }
         }
+        self.flush_partials(chunk, acc);
     }
 }
 
 impl InterpProgram {
+    /// Adds the chunk's plain row-sum partials to the compensated sums and clears them.
+    fn flush_partials(&self, chunk: &Chunk, acc: &mut [f64]) {
+        let k = &self.kernel;
+        let m = k.domain.rows as usize;
+        let rows = partial_rows(k.domain, chunk.i0, chunk.i1, chunk.j1);
+        for (o, &base) in k.outputs.iter().zip(&self.layout.offsets) {
+            if o.kind != OutKind::RowSum {
+                continue;
+            }
+            for r in rows.clone() {
+                let r = r as usize;
+                let p = std::mem::take(&mut acc[base + 2 * m + r]);
+                let (s, c) = acc.split_at_mut(base + m + r);
+                neumaier(&mut s[base + r], &mut c[0], p);
+            }
+        }
+    }
+
     fn opnd<'a>(&self, v: Value, bufs: &'a [f64], vals: &[f64], len: usize) -> Opnd<'a> {
         let v = v as usize;
         if self.class[v] == Class::Varying {
@@ -364,9 +383,7 @@ impl InterpProgram {
                         if count {
                             acc[base + i as usize + t] += f64::from(u8::from(!x.is_nan()));
                         } else if keep(x) {
-                            let r = i as usize + t;
-                            let (s, c) = acc.split_at_mut(base + m + r);
-                            neumaier(&mut s[base + r], &mut c[0], x);
+                            acc[base + 2 * m + i as usize + t] += x;
                             mirror += x;
                         }
                     }

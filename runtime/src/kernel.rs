@@ -169,6 +169,18 @@ impl Kernel {
     }
 }
 
+/// The rows whose row-sum partials a chunk may have touched: every row it visits, and in a symmetric
+/// kernel only those above its last column's diagonal (the diagonal and the mirrored halves go to the
+/// columns' own sums directly).
+pub fn partial_rows(d: Domain, i0: u64, i1: u64, j1: u64) -> std::ops::Range<u64> {
+    let end = if d.symmetric {
+        i1.min(j1.saturating_sub(1))
+    } else {
+        i1
+    };
+    i0..end.max(i0)
+}
+
 /// Where each output keeps its running state in a lane's accumulator buffer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
@@ -203,12 +215,14 @@ impl Layout {
 }
 
 /// Accumulator slots of an output: compensated sums keep (sum, compensation) pairs, laid out as
-/// `sum[0..m]` then `comp[0..m]` for vectors.
+/// `sum[0..m]` then `comp[0..m]` for vectors. Row sums also keep `partial[0..rows]`: elements are added
+/// to it plainly, and a chunk's partials are added to (sum, comp) with compensation when the chunk ends,
+/// so the per-element cost is one add while the long sums across columns stay compensated.
 pub fn slots(kind: OutKind, d: Domain) -> usize {
     match kind {
         OutKind::Sum => 2,
         OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count => 1,
-        OutKind::RowSum => 2 * d.rows as usize,
+        OutKind::RowSum => 3 * d.rows as usize,
         OutKind::ColSum => 2 * d.cols as usize,
         OutKind::RowCount => d.rows as usize,
         OutKind::ColCount => d.cols as usize,

@@ -116,7 +116,7 @@ pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError
     let mut lw = Lowerer::new(domain);
     lw.store(node);
     let kernel = lw.finish();
-    let chunks = exec::chunks(domain, config::get().chunk_rows);
+    let chunks = exec::chunks(domain, config::get().chunk_rows, 1);
     COUNTERS
         .materializations
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -27,6 +27,8 @@ pub struct Lowerer {
     cse: HashMap<Inst, Value>,
     data_slots: HashMap<(usize, usize), u32>,
     nodes: HashMap<(u64, Ctx), Value>,
+    /// Row-sum outputs already emitted, by (value, skip_nan): a total of the same values is their sum.
+    row_sums: HashMap<(Value, bool), usize>,
 }
 
 impl Lowerer {
@@ -40,6 +42,7 @@ impl Lowerer {
             cse: HashMap::new(),
             data_slots: HashMap::new(),
             nodes: HashMap::new(),
+            row_sums: HashMap::new(),
         }
     }
 
@@ -216,6 +219,15 @@ impl Lowerer {
         let sym = self.domain.symmetric;
         let v = self.value(&r.input);
         let skip = r.na_rm;
+        let len = r.input.shape.len() as f64;
+        // A total of values whose row sums this pass computes anyway is the sum of those row sums: one
+        // accumulator less in the loop (dcor's first pass needs both rowMeans(d) and mean(d)).
+        let rows = self.row_sums.get(&(v, skip)).copied();
+        match (r.op, rows) {
+            (ReduceOp::Sum, Some(s)) if !skip => return Finish::RowTotal(s, 1.0),
+            (ReduceOp::Mean, Some(s)) if !skip => return Finish::RowTotal(s, len),
+            _ => {}
+        }
         let mut out = |kind, value, skip_nan| {
             self.outputs.push(Output {
                 kind,
@@ -224,7 +236,6 @@ impl Lowerer {
             });
             self.outputs.len() - 1
         };
-        let len = r.input.shape.len() as f64;
         match r.op {
             ReduceOp::Sum => Finish::Scalar(out(OutKind::Sum, v, skip)),
             ReduceOp::Prod => Finish::Scalar(out(OutKind::Prod, v, skip)),
@@ -272,6 +283,9 @@ impl Lowerer {
                     (OutKind::ColSum, OutKind::ColCount)
                 };
                 let s = out(sum, v, skip);
+                if sum == OutKind::RowSum {
+                    self.row_sums.insert((v, skip), s);
+                }
                 let other = if matches!(r.op, ReduceOp::RowSums | ReduceOp::RowMeans) {
                     r.input.shape.cols
                 } else {
@@ -313,6 +327,8 @@ pub enum Finish {
     Vector(usize),
     VectorScaled(usize, f64),
     VectorRatio(usize, usize),
+    /// The compensated sum of a row-sum output's elements, divided by the given count.
+    RowTotal(usize, f64),
 }
 
 impl Finish {
@@ -348,6 +364,14 @@ impl Finish {
                 Arc::from(vec![v])
             }
             Finish::Vector(s) => Arc::from(outs[s].vector()),
+            Finish::RowTotal(s, n) => {
+                let mut total = crate::summary::Neumaier::default();
+                match &outs[s] {
+                    OutValue::Sums(rows) => rows.iter().for_each(|r| total.merge(*r)),
+                    other => other.vector().iter().for_each(|&x| total.add(x)),
+                }
+                Arc::from(vec![total.div(n)])
+            }
             Finish::VectorScaled(s, n) => Arc::from(outs[s].vector_div(|_| n)),
             Finish::VectorRatio(s, c) => {
                 let counts = outs[c].vector();

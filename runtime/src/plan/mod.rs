@@ -15,7 +15,7 @@ use crate::config;
 use crate::exec::{self, Backend, ExecError, COUNTERS};
 use crate::graph::{self, Expr, GraphError, Node, NodeRef, Reducer};
 use crate::interp::Interp;
-use crate::kernel::Domain;
+use crate::kernel::{Domain, OutKind};
 
 pub use bounds::abs_bound;
 pub use eval::{admit, check_size, check_size_of, materialize, materialize_into, StoreEval};
@@ -212,10 +212,20 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
         cols,
         symmetric: unique.iter().all(|r| r.input.symmetric),
     };
+    // Row and column reducers first, so that totals can reuse their row sums.
+    unique.sort_by_key(|r| r.op.result_shape(r.input.shape).is_scalar());
     let mut lw = Lowerer::new(domain);
     let finishes: Vec<_> = unique.iter().map(|r| lw.reducer(r)).collect();
     let kernel = lw.finish();
-    let chunks = exec::chunks(domain, config::get().chunk_rows);
+    let row_outputs = kernel
+        .outputs
+        .iter()
+        .any(|o| matches!(o.kind, OutKind::RowSum | OutKind::RowCount));
+    let chunks = exec::chunks(
+        domain,
+        config::get().chunk_rows,
+        if row_outputs { 64 } else { 1 },
+    );
     COUNTERS
         .passes
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
