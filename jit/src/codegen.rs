@@ -81,6 +81,15 @@ fn vflags() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
+/// How values are folded: `w` lanes, `mirror` (rows above the diagonal of a symmetric kernel, standing
+/// for two elements), into vector accumulator `set`.
+#[derive(Clone, Copy)]
+struct Fold {
+    w: u8,
+    mirror: bool,
+    set: usize,
+}
+
 /// Accumulators an output keeps in registers (one set per width).
 #[derive(Clone, Copy)]
 struct Regs {
@@ -669,8 +678,8 @@ impl Gen<'_, '_> {
 
     /// Folds the values at rows i..i+w (w lanes) into the outputs. `mirror`: rows above the diagonal of
     /// a symmetric kernel, standing for (i, j) and (j, i).
-    fn accumulate(&mut self, vals: &[Value], i: Value, j: Value, w: u8, mirror: bool, set: usize) {
-        self.accumulate_some(vals, i, j, w, mirror, set, &|_| true);
+    fn accumulate(&mut self, vals: &[Value], i: Value, j: Value, how: Fold) {
+        self.accumulate_some(vals, i, j, how, &|_| true);
     }
 
     fn accumulate_some(
@@ -678,11 +687,10 @@ impl Gen<'_, '_> {
         vals: &[Value],
         i: Value,
         j: Value,
-        w: u8,
-        mirror: bool,
-        set: usize,
+        how: Fold,
         only: &dyn Fn(OutKind) -> bool,
     ) {
+        let Fold { w, mirror, set } = how;
         for o in 0..self.outs.len() {
             let (kind, skip, value) = (self.outs[o].kind, self.outs[o].skip, self.outs[o].value);
             if !only(kind) {
@@ -819,7 +827,12 @@ impl Gen<'_, '_> {
                 self.b.def_var(r, s);
             }
         }
-        self.accumulate_some(vals, j, j, 1, false, 0, &|k| {
+        let single = Fold {
+            w: 1,
+            mirror: false,
+            set: 0,
+        };
+        self.accumulate_some(vals, j, j, single, &|k| {
             matches!(
                 k,
                 OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count
@@ -1011,9 +1024,27 @@ impl Gen<'_, '_> {
         let i = self.b.use_var(iv);
         let i2 = self.b.ins().iadd_imm_s(i, 2);
         let vals = self.eval(i, j, 2);
-        self.accumulate(&vals, i, j, 2, self.sym, 0);
+        self.accumulate(
+            &vals,
+            i,
+            j,
+            Fold {
+                w: 2,
+                mirror: self.sym,
+                set: 0,
+            },
+        );
         let vals = self.eval(i2, j, 2);
-        self.accumulate(&vals, i2, j, 2, self.sym, 1);
+        self.accumulate(
+            &vals,
+            i2,
+            j,
+            Fold {
+                w: 2,
+                mirror: self.sym,
+                set: 1,
+            },
+        );
         let i4 = self.b.ins().iadd_imm_s(i, 4);
         self.b.def_var(iv, i4);
         self.b.ins().jump(quad_head, &[]);
@@ -1027,7 +1058,16 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(vec_body);
         let i = self.b.use_var(iv);
         let vals = self.eval(i, j, 2);
-        self.accumulate(&vals, i, j, 2, self.sym, 0);
+        self.accumulate(
+            &vals,
+            i,
+            j,
+            Fold {
+                w: 2,
+                mirror: self.sym,
+                set: 0,
+            },
+        );
         let i2 = self.b.ins().iadd_imm_s(i, 2);
         self.b.def_var(iv, i2);
         self.b.ins().jump(tail, &[]);
@@ -1040,7 +1080,16 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(tail_body);
         let i = self.b.use_var(iv);
         let vals = self.eval(i, j, 1);
-        self.accumulate(&vals, i, j, 1, self.sym, 0);
+        self.accumulate(
+            &vals,
+            i,
+            j,
+            Fold {
+                w: 1,
+                mirror: self.sym,
+                set: 0,
+            },
+        );
         self.b.ins().jump(flush, &[]);
 
         self.b.switch_to_block(flush);
