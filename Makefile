@@ -44,6 +44,8 @@ demo: setup install
 
 bench: setup install
 	Rscript bench/R/pages.R
+	Rscript bench/R/dcor.R
+	cargo run --release -p lazyshare-bench --bin kernels
 
 # Regenerates rpkg/man and rpkg/NAMESPACE from the roxygen comments (needs the package installed).
 docs: install
