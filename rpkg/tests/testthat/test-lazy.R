@@ -73,7 +73,11 @@ test_that("sweep, t and as.matrix stay lazy and match R", {
   centred <- sweep(lx, 2, cm)
   expect_true(is_lazy(centred))
   expect_equal(materialize(centred), sweep(X, 2, colMeans(X)), tolerance = 1e-13)
-  expect_equal(materialize(sweep(lx, 1, rowSums(lx), "/")), sweep(X, 1, rowSums(X), "/"), tolerance = 1e-13)
+  # Dividing by row sums of mixed signs amplifies their last-bit differences without bound; positive
+  # values keep the comparison about sweep, not about conditioning.
+  expect_equal(materialize(sweep(abs(lx), 1, rowSums(abs(lx)), "/")),
+               sweep(abs(X), 1, rowSums(abs(X)), "/"), tolerance = 1e-13)
+  expect_lt(max(abs(materialize(rowSums(lx)) - rowSums(X)) / rowSums(abs(X))), 64 * .Machine$double.eps)
   expect_equal(materialize(sweep(lx, 2, 1:40, `*`)), sweep(X, 2, 1:40, `*`))
   expect_identical(materialize(t(lx)), t(X))
   expect_identical(dim(t(lx)), rev(dim(X)))
