@@ -16,7 +16,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{FuncId, Linkage, Module};
 
 use lazyshare_runtime::graph::{BinaryOp, UnaryOp};
-use lazyshare_runtime::kernel::{Idx, Inst, Kernel, OutKind};
+use lazyshare_runtime::kernel::{classify, Class, Idx, Inst, Kernel, OutKind};
 
 use crate::libm::Libm;
 
@@ -32,46 +32,6 @@ pub const F_ROWS: i32 = 32;
 pub const F_COLS: i32 = 40;
 pub const F_STORE: i32 = 48;
 pub const F_STORE_OFFSET: i32 = 56;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
-    Uniform,
-    Column,
-    Varying,
-}
-
-/// Whether every instruction can run two lanes at once without scalarising.
-fn classify(k: &Kernel) -> Vec<Class> {
-    let mut class: Vec<Class> = Vec::with_capacity(k.insts.len());
-    for inst in &k.insts {
-        let c = match *inst {
-            Inst::Param(_) | Inst::Const(_) => Class::Uniform,
-            Inst::Load { row, col, .. } => {
-                if row == Idx::I || col == Idx::I {
-                    Class::Varying
-                } else if row == Idx::J || col == Idx::J {
-                    Class::Column
-                } else {
-                    Class::Uniform
-                }
-            }
-            Inst::Dist { .. } | Inst::OffDiag(_) => Class::Varying,
-            Inst::Unary(_, a) => class[a as usize],
-            Inst::Binary(_, a, b) => {
-                let (x, y) = (class[a as usize], class[b as usize]);
-                if x == Class::Varying || y == Class::Varying {
-                    Class::Varying
-                } else if x == Class::Column || y == Class::Column {
-                    Class::Column
-                } else {
-                    Class::Uniform
-                }
-            }
-        };
-        class.push(c);
-    }
-    class
-}
 
 fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()

@@ -5,7 +5,7 @@
 
 use crate::exec::{nan_max, nan_min, Backend, Chunk, Program, StoreTarget};
 use crate::graph::{BinaryOp, UnaryOp};
-use crate::kernel::{partial_rows, Idx, Inst, Kernel, Layout, OutKind, Value};
+use crate::kernel::{classify, partial_rows, Class, Idx, Inst, Kernel, Layout, OutKind, Value};
 use crate::summary::neumaier;
 
 /// Elements per block: all live buffers of a typical kernel stay in L1.
@@ -29,13 +29,6 @@ impl Backend for Interp {
     fn prepare(&self, kernel: &Kernel) -> Box<dyn Program> {
         Box::new(InterpProgram::new(kernel))
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
-    Uniform,
-    Column,
-    Varying,
 }
 
 struct InterpProgram {
@@ -78,34 +71,7 @@ fn idx_value(idx: Idx, i: u64, j: u64) -> u64 {
 impl InterpProgram {
     fn new(kernel: &Kernel) -> InterpProgram {
         let n = kernel.insts.len();
-        let mut class = Vec::with_capacity(n);
-        for inst in &kernel.insts {
-            let c = match *inst {
-                Inst::Param(_) | Inst::Const(_) => Class::Uniform,
-                Inst::Load { row, col, .. } => {
-                    if row == Idx::I || col == Idx::I {
-                        Class::Varying
-                    } else if row == Idx::J || col == Idx::J {
-                        Class::Column
-                    } else {
-                        Class::Uniform
-                    }
-                }
-                Inst::Dist { .. } | Inst::OffDiag(_) => Class::Varying,
-                Inst::Unary(_, a) => class[a as usize],
-                Inst::Binary(_, a, b) => {
-                    let (ca, cb) = (class[a as usize], class[b as usize]);
-                    if ca == Class::Varying || cb == Class::Varying {
-                        Class::Varying
-                    } else if ca == Class::Column || cb == Class::Column {
-                        Class::Column
-                    } else {
-                        Class::Uniform
-                    }
-                }
-            };
-            class.push(c);
-        }
+        let class = classify(kernel);
         let mut uniform = vec![f64::NAN; n];
         for (v, inst) in kernel.insts.iter().enumerate() {
             if class[v] == Class::Uniform {

@@ -181,6 +181,38 @@ pub fn partial_rows(d: Domain, i0: u64, i1: u64, j1: u64) -> std::ops::Range<u64
     i0..end.max(i0)
 }
 
+/// When an instruction's value can change: never within a run (parameters, constants), once per column
+/// (values that depend on j only), or per element. Backends compute the first two outside the row loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    Uniform,
+    Column,
+    Varying,
+}
+
+pub fn classify(k: &Kernel) -> Vec<Class> {
+    let mut class: Vec<Class> = Vec::with_capacity(k.insts.len());
+    for inst in &k.insts {
+        let c = match *inst {
+            Inst::Param(_) | Inst::Const(_) => Class::Uniform,
+            Inst::Load { row, col, .. } => {
+                if row == Idx::I || col == Idx::I {
+                    Class::Varying
+                } else if row == Idx::J || col == Idx::J {
+                    Class::Column
+                } else {
+                    Class::Uniform
+                }
+            }
+            Inst::Dist { .. } | Inst::OffDiag(_) => Class::Varying,
+            Inst::Unary(_, a) => class[a as usize],
+            Inst::Binary(_, a, b) => class[a as usize].max(class[b as usize]),
+        };
+        class.push(c);
+    }
+    class
+}
+
 /// Where each output keeps its running state in a lane's accumulator buffer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {

@@ -11,3 +11,5 @@ pub mod pool;
 pub mod rsum;
 pub mod stats;
 pub mod summary;
+#[cfg(test)]
+mod testutil;

@@ -11,6 +11,18 @@ use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{self, Expr, NodeRef, Shape, Source};
 use crate::kernel::{Domain, Kernel};
 
+/// A kernel writing every value of `node` (whose reducers must be computed), column-major.
+pub(super) fn store_kernel(node: &NodeRef) -> Kernel {
+    let domain = Domain {
+        rows: node.shape.rows,
+        cols: node.shape.cols,
+        symmetric: false,
+    };
+    let mut lw = Lowerer::new(domain);
+    lw.store(node);
+    lw.finish()
+}
+
 /// A node lowered once to a store kernel, so that repeated element requests cost only the loop.
 pub struct StoreEval {
     kernel: Kernel,
@@ -21,14 +33,7 @@ impl StoreEval {
     /// Computes the reducers `node` needs and prepares its kernel.
     pub fn new(node: &NodeRef) -> Result<StoreEval, PlanError> {
         force_node(node)?;
-        let domain = Domain {
-            rows: node.shape.rows,
-            cols: node.shape.cols,
-            symmetric: false,
-        };
-        let mut lw = Lowerer::new(domain);
-        lw.store(node);
-        let kernel = lw.finish();
+        let kernel = store_kernel(node);
         let program = crate::interp::Interp.prepare_for_store(&kernel);
         Ok(StoreEval { kernel, program })
     }
@@ -108,15 +113,8 @@ pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError
         return Ok(());
     }
     force_node(node)?;
-    let domain = Domain {
-        rows: node.shape.rows,
-        cols: node.shape.cols,
-        symmetric: false,
-    };
-    let mut lw = Lowerer::new(domain);
-    lw.store(node);
-    let kernel = lw.finish();
-    let chunks = exec::chunks(domain, config::get().chunk_rows, 1);
+    let kernel = store_kernel(node);
+    let chunks = exec::chunks(kernel.domain, config::get().chunk_rows, 1);
     COUNTERS
         .materializations
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

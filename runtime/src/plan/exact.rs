@@ -2,11 +2,10 @@
 //! double. They take their own sequential passes instead of joining a fused parallel one; the values are
 //! still produced in parallel, a block at a time, when they are an expression rather than a source.
 
-use super::lower::Lowerer;
+use super::eval::store_kernel;
 use super::{run, PlanError};
 use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{NodeRef, ReduceOp, Reducer};
-use crate::kernel::Domain;
 use crate::{config, rsum};
 
 /// Elements evaluated per block.
@@ -44,14 +43,8 @@ impl Blocks<'_> {
             return;
         }
         let n = self.node.shape.len();
-        let domain = Domain {
-            rows: self.node.shape.rows,
-            cols: self.node.shape.cols,
-            symmetric: false,
-        };
-        let mut lw = Lowerer::new(domain);
-        lw.store(self.node);
-        let kernel = lw.finish();
+        let kernel = store_kernel(self.node);
+        let domain = kernel.domain;
         let mut buf = vec![0.0; BLOCK.min(n) as usize];
         let mut start = 0;
         while start < n {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::graph::{self, BinaryOp, Margin, ReduceOp, Shape, Source, UnaryOp};
+use crate::testutil::{close, noise};
 
 fn src(v: Vec<f64>, shape: Shape) -> NodeRef {
     graph::source(Arc::new(Source::owned(v)), shape)
@@ -21,21 +22,6 @@ fn value(n: &NodeRef) -> Vec<f64> {
     let r = reducer(n);
     force(&r).unwrap();
     r.value().unwrap().to_vec()
-}
-
-/// Deterministic pseudo-random numbers in [-1, 1).
-fn noise(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-        })
-        .collect()
 }
 
 /// dCov², dVarX², dVarY² by the textbook O(n²)-memory formula.
@@ -95,10 +81,6 @@ fn dcor_graph(x: NodeRef, y: NodeRef, alpha: f64) -> [NodeRef; 3] {
         )
     };
     [prod(&a, &b), prod(&a, &a), prod(&b, &b)]
-}
-
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * a.abs().max(b.abs()).max(1e-300)
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::graph::{Shape, Source};
+use crate::testutil::{close, noise};
 
 fn points(v: Vec<f64>, p: u64) -> Sample {
     let n = v.len() as u64 / p;
@@ -14,24 +15,6 @@ fn points(v: Vec<f64>, p: u64) -> Sample {
         Shape::matrix(n, p)
     };
     Sample::Points(graph::source(Arc::new(Source::owned(v)), shape))
-}
-
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * a.abs().max(b.abs()).max(1e-300)
-}
-
-fn noise(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-        })
-        .collect()
 }
 
 #[test]
