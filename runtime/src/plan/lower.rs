@@ -214,6 +214,15 @@ impl Lowerer {
         }
     }
 
+    fn output(&mut self, kind: OutKind, value: Value, skip_nan: bool) -> usize {
+        self.outputs.push(Output {
+            kind,
+            value,
+            skip_nan,
+        });
+        self.outputs.len() - 1
+    }
+
     /// Adds the outputs that compute `r`; returns how to finish them into its value.
     pub fn reducer(&mut self, r: &Arc<Reducer>) -> Finish {
         let sym = self.domain.symmetric;
@@ -228,23 +237,15 @@ impl Lowerer {
             (ReduceOp::Mean, Some(s)) if !skip => return Finish::RowTotal(s, len),
             _ => {}
         }
-        let mut out = |kind, value, skip_nan| {
-            self.outputs.push(Output {
-                kind,
-                value,
-                skip_nan,
-            });
-            self.outputs.len() - 1
-        };
         match r.op {
-            ReduceOp::Sum => Finish::Scalar(out(OutKind::Sum, v, skip)),
-            ReduceOp::Prod => Finish::Scalar(out(OutKind::Prod, v, skip)),
-            ReduceOp::Min => Finish::Scalar(out(OutKind::Min, v, skip)),
-            ReduceOp::Max => Finish::Scalar(out(OutKind::Max, v, skip)),
+            ReduceOp::Sum => Finish::Scalar(self.output(OutKind::Sum, v, skip)),
+            ReduceOp::Prod => Finish::Scalar(self.output(OutKind::Prod, v, skip)),
+            ReduceOp::Min => Finish::Scalar(self.output(OutKind::Min, v, skip)),
+            ReduceOp::Max => Finish::Scalar(self.output(OutKind::Max, v, skip)),
             ReduceOp::Mean => {
-                let s = out(OutKind::Sum, v, skip);
+                let s = self.output(OutKind::Sum, v, skip);
                 if skip {
-                    Finish::Ratio(s, out(OutKind::Count, v, false))
+                    Finish::Ratio(s, self.output(OutKind::Count, v, false))
                 } else {
                     Finish::Scaled(s, len)
                 }
@@ -252,21 +253,13 @@ impl Lowerer {
             ReduceOp::All | ReduceOp::Any => {
                 let zero = self.param(0.0);
                 let truth = self.push(Inst::Binary(BinaryOp::Ne, v, zero));
-                let mut out = |kind, value, skip_nan| {
-                    self.outputs.push(Output {
-                        kind,
-                        value,
-                        skip_nan,
-                    });
-                    self.outputs.len() - 1
-                };
                 let kind = if r.op == ReduceOp::All {
                     OutKind::Min
                 } else {
                     OutKind::Max
                 };
-                let e = out(kind, truth, true);
-                let c = out(OutKind::Count, truth, false);
+                let e = self.output(kind, truth, true);
+                let c = self.output(OutKind::Count, truth, false);
                 Finish::Logical {
                     all: r.op == ReduceOp::All,
                     extreme: e,
@@ -282,7 +275,7 @@ impl Lowerer {
                 } else {
                     (OutKind::ColSum, OutKind::ColCount)
                 };
-                let s = out(sum, v, skip);
+                let s = self.output(sum, v, skip);
                 if sum == OutKind::RowSum {
                     self.row_sums.insert((v, skip), s);
                 }
@@ -293,7 +286,7 @@ impl Lowerer {
                 };
                 match r.op {
                     ReduceOp::RowSums | ReduceOp::ColSums => Finish::Vector(s),
-                    _ if skip => Finish::VectorRatio(s, out(count, v, false)),
+                    _ if skip => Finish::VectorRatio(s, self.output(count, v, false)),
                     _ => Finish::VectorScaled(s, other as f64),
                 }
             }
@@ -303,11 +296,7 @@ impl Lowerer {
     /// Adds a Store of `node`'s values.
     pub fn store(&mut self, node: &NodeRef) {
         let v = self.value(node);
-        self.outputs.push(Output {
-            kind: OutKind::Store,
-            value: v,
-            skip_nan: false,
-        });
+        self.output(OutKind::Store, v, false);
     }
 }
 
