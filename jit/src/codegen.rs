@@ -9,7 +9,8 @@
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, F64X2, I64};
 use cranelift_codegen::ir::{
-    AbiParam, Endianness, Function, InstBuilder, MemFlagsData, Signature, Value,
+    AbiParam, Endianness, Function, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData,
+    StackSlotKind, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -90,6 +91,9 @@ pub struct Gen<'a, 'b> {
     store: Value,
     store_offset: Value,
     outs: Vec<OutState>,
+    /// Offsets in `splat_slot` of two-lane copies of uniform and column values.
+    splats: std::collections::HashMap<Value, i32>,
+    splat_slot: StackSlot,
 }
 
 /// Builds the kernel function into `module` and returns its id.
@@ -160,6 +164,19 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         })
         .collect();
     let j = b.declare_var(I64);
+    let splat_values: usize = k
+        .insts
+        .iter()
+        .map(|i| match i {
+            Inst::Dist { p, .. } => *p as usize + 1,
+            _ => 1,
+        })
+        .sum();
+    let splat_slot = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        (16 * splat_values.max(1)) as u32,
+        4,
+    ));
     let mut g = Gen {
         class: classify(k),
         fixed: vec![None; k.insts.len()],
@@ -174,11 +191,14 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         store,
         store_offset,
         outs: Vec::new(),
+        splats: Default::default(),
+        splat_slot,
     };
     // Uniform values, once.
     for v in 0..k.insts.len() {
         if g.class[v] == Class::Uniform {
             let x = g.scalar_inst(v, params, None);
+            g.presplat(x);
             g.fixed[v] = Some(x);
         }
     }
@@ -215,10 +235,29 @@ impl Gen<'_, '_> {
     /// `x` at width `w` (a scalar is splatted for w = 2).
     fn widen(&mut self, x: Value, w: u8) -> Value {
         if w == 2 && self.b.func.dfg.value_type(x) == F64 {
+            if let Some(&off) = self.splats.get(&x) {
+                return self.b.ins().stack_load(I64, F64X2, self.splat_slot, off);
+            }
             self.b.ins().splat(F64X2, x)
         } else {
             x
         }
+    }
+
+    /// Splats `x` here (the entry or a column's head) into a stack slot, which the row loops read as a
+    /// memory operand. Cranelift would otherwise re-splat the value (often reloading it first) wherever
+    /// it is used inside the loop.
+    fn presplat(&mut self, x: Value) {
+        let off = match self.splats.get(&x) {
+            Some(&off) => off,
+            None => {
+                let off = 16 * self.splats.len() as i32;
+                self.splats.insert(x, off);
+                off
+            }
+        };
+        let v = self.b.ins().splat(F64X2, x);
+        self.b.ins().stack_store(I64, v, self.splat_slot, off);
     }
 
     fn konst(&mut self, x: f64, w: u8) -> Value {
@@ -921,12 +960,13 @@ impl Gen<'_, '_> {
         for v in 0..self.k.insts.len() {
             if self.class[v] == Class::Column {
                 let x = self.scalar_inst(v, params, Some(j));
+                self.presplat(x);
                 self.fixed[v] = Some(x);
             }
             if let Inst::Dist { data, p, .. } = self.k.insts[v] {
                 let ld = self.lds[v].expect("ld");
                 let base = self.data[data as usize];
-                let coords = (0..p as i64)
+                let coords: Vec<Value> = (0..p as i64)
                     .map(|c| {
                         let cl = self.b.ins().imul_imm_s(ld, c);
                         let index = self.b.ins().iadd(j, cl);
@@ -934,6 +974,9 @@ impl Gen<'_, '_> {
                         self.b.ins().load(F64, mem(), a, 0)
                     })
                     .collect();
+                for &c in &coords {
+                    self.presplat(c);
+                }
                 self.point_j[v] = coords;
             }
         }
@@ -981,6 +1024,9 @@ impl Gen<'_, '_> {
         self.b.ins().brif(fits4, quad_body, &[], vec_head, &[]);
 
         self.b.switch_to_block(quad_body);
+        // A second accumulator set hides add latency when there are few outputs; with three or more
+        // the outputs already interleave, and the extra registers would only cause spills.
+        let second = usize::from(self.outs.len() < 3);
         let i = self.b.use_var(iv);
         let i2 = self.b.ins().iadd_imm_s(i, 2);
         let vals = self.eval(i, j, 2);
@@ -1002,7 +1048,7 @@ impl Gen<'_, '_> {
             Fold {
                 w: 2,
                 mirror: self.sym,
-                set: 1,
+                set: second,
             },
         );
         let i4 = self.b.ins().iadd_imm_s(i, 4);
