@@ -3,7 +3,7 @@
 //! operation has no lazy form; the R wrapper then computes it eagerly.
 
 use std::os::raw::c_int;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use lazyshare_runtime::config::{self, Thresholds};
@@ -640,15 +640,21 @@ unsafe extern "C" fn check_interrupt(_: *mut std::ffi::c_void) {
 /// Called on R's main thread during long passes: shows progress after two seconds and turns Ctrl-C into
 /// a cancelled pass (R_ToplevelExec keeps R's longjmp away from the running Rust frames).
 fn poll(done: usize, total: usize, secs: f64) -> bool {
+    // Seconds into the pass at which progress was last printed (once a second at most).
+    static LAST: AtomicU64 = AtomicU64::new(0);
     if secs > 2.0 && config::get().progress {
-        let msg = format!(
-            "\r[lazyshare] pass {:>3.0}% ({secs:.0} s)",
-            100.0 * done as f64 / total.max(1) as f64
-        );
-        let c = std::ffi::CString::new(msg).unwrap_or_default();
-        // SAFETY: constant format, NUL-terminated argument; main thread.
-        unsafe { REprintf(c"%s".as_ptr(), c.as_ptr()) };
-        PROGRESS_SHOWN.store(true, Ordering::Relaxed);
+        let last = f64::from_bits(LAST.load(Ordering::Relaxed));
+        if !PROGRESS_SHOWN.load(Ordering::Relaxed) || secs < last || secs - last >= 1.0 {
+            LAST.store(secs.to_bits(), Ordering::Relaxed);
+            let msg = format!(
+                "\r[lazyshare] pass {:>3.0}% ({secs:.0} s)",
+                100.0 * done as f64 / total.max(1) as f64
+            );
+            let c = std::ffi::CString::new(msg).unwrap_or_default();
+            // SAFETY: constant format, NUL-terminated argument; main thread.
+            unsafe { REprintf(c"%s".as_ptr(), c.as_ptr()) };
+            PROGRESS_SHOWN.store(true, Ordering::Relaxed);
+        }
     }
     // SAFETY: R_ToplevelExec with a function that takes no data; main thread.
     unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) != Rboolean::FALSE }
