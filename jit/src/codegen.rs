@@ -21,6 +21,9 @@ use lazyshare_runtime::kernel::{classify, Class, Idx, Inst, Kernel, OutKind};
 
 use crate::libm::Libm;
 
+/// Where the sign-clearing mask sits in the splat slot.
+const ABS_MASK_OFFSET: i32 = 0;
+
 /// Rows per block between compensated flushes of the register partial sums.
 const BLOCK: i64 = 256;
 
@@ -174,7 +177,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         .sum();
     let splat_slot = b.create_sized_stack_slot(StackSlotData::new(
         StackSlotKind::ExplicitSlot,
-        (16 * splat_values.max(1)) as u32,
+        (16 * (splat_values + 1)) as u32,
         4,
     ));
     let mut g = Gen {
@@ -194,6 +197,10 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         splats: Default::default(),
         splat_slot,
     };
+    let mask = g.b.ins().f64const(f64::from_bits(0x7fff_ffff_ffff_ffff));
+    let mask = g.b.ins().splat(F64X2, mask);
+    g.b.ins()
+        .stack_store(I64, mask, g.splat_slot, ABS_MASK_OFFSET);
     // Uniform values, once.
     for v in 0..k.insts.len() {
         if g.class[v] == Class::Uniform {
@@ -244,6 +251,20 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// |x|. Two lanes clear the sign bits with a mask kept in the splat slot, which x64 folds into one
+    /// `andpd` with a memory operand (its own lowering of fabs rebuilds the mask at every use).
+    fn abs(&mut self, x: Value) -> Value {
+        if self.b.func.dfg.value_type(x) == F64X2 {
+            let m = self
+                .b
+                .ins()
+                .stack_load(I64, F64X2, self.splat_slot, ABS_MASK_OFFSET);
+            self.b.ins().band(x, m)
+        } else {
+            self.b.ins().fabs(x)
+        }
+    }
+
     /// Splats `x` here (the entry or a column's head) into a stack slot, which the row loops read as a
     /// memory operand. Cranelift would otherwise re-splat the value (often reloading it first) wherever
     /// it is used inside the loop.
@@ -251,7 +272,7 @@ impl Gen<'_, '_> {
         let off = match self.splats.get(&x) {
             Some(&off) => off,
             None => {
-                let off = 16 * self.splats.len() as i32;
+                let off = ABS_MASK_OFFSET + 16 * (1 + self.splats.len() as i32);
                 self.splats.insert(x, off);
                 off
             }
@@ -352,7 +373,7 @@ impl Gen<'_, '_> {
         let zero = self.konst(0.0, w);
         match op {
             UnaryOp::Neg => self.b.ins().fneg(x),
-            UnaryOp::Abs => self.b.ins().fabs(x),
+            UnaryOp::Abs => self.abs(x),
             UnaryOp::Sqrt => self.b.ins().sqrt(x),
             UnaryOp::Floor => self.b.ins().floor(x),
             UnaryOp::Ceiling => self.b.ins().ceil(x),
@@ -378,7 +399,7 @@ impl Gen<'_, '_> {
             }
             UnaryOp::IsFinite => {
                 let inf = self.konst(f64::INFINITY, w);
-                let a = self.b.ins().fabs(x);
+                let a = self.abs(x);
                 let fin = self.b.ins().fcmp(FloatCC::LessThan, a, inf);
                 self.sel(fin, one, zero, w)
             }
@@ -513,7 +534,7 @@ impl Gen<'_, '_> {
                         let xj = self.widen(xj, w);
                         let d = self.b.ins().fsub(xi, xj);
                         if p == 1 {
-                            acc = Some(self.b.ins().fabs(d));
+                            acc = Some(self.abs(d));
                             break;
                         }
                         let sq = self.b.ins().fmul(d, d);
@@ -654,8 +675,8 @@ impl Gen<'_, '_> {
         let s = self.b.ins().load(ty, mem(), sum_addr, 0);
         let c = self.b.ins().load(ty, mem(), comp_addr, 0);
         let t = self.b.ins().fadd(s, x);
-        let as_ = self.b.ins().fabs(s);
-        let ax = self.b.ins().fabs(x);
+        let as_ = self.abs(s);
+        let ax = self.abs(x);
         let ge = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, as_, ax);
         let st = self.b.ins().fsub(s, t);
         let d1 = self.b.ins().fadd(st, x);
@@ -665,7 +686,7 @@ impl Gen<'_, '_> {
         // Inf/NaN: keep the compensation clean so the final sum + comp is the plain sum.
         let fin_t = {
             let inf = self.konst(f64::INFINITY, w);
-            let at = self.b.ins().fabs(t);
+            let at = self.abs(t);
             self.b.ins().fcmp(FloatCC::LessThan, at, inf)
         };
         let zero = self.konst(0.0, w);
