@@ -274,10 +274,16 @@ pub fn run_prepared(
         let poll = poll.expect("checked");
         let start = Instant::now();
         std::thread::scope(|s| {
-            let worker =
-                s.spawn(|| crate::pool::install(|| (0..LANES).into_par_iter().map(lane).collect()));
-            while !worker.is_finished() {
-                std::thread::sleep(Duration::from_millis(20));
+            // The worker says when it is done, so the pass ends without waiting out a polling period.
+            let (finished, done_rx) = std::sync::mpsc::channel::<()>();
+            let worker = s.spawn(move || {
+                let lanes: Vec<Vec<f64>> =
+                    crate::pool::install(|| (0..LANES).into_par_iter().map(lane).collect());
+                let _ = finished.send(());
+                lanes
+            });
+            while done_rx.recv_timeout(Duration::from_millis(20)).is_err() && !worker.is_finished()
+            {
                 let keep_going = poll(
                     done.load(Ordering::Relaxed),
                     chunk_list.len(),
