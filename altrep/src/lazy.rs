@@ -216,12 +216,6 @@ pub fn as_lazy<'a>(x: SEXP) -> Option<&'a Lazy> {
     of_class(x, &[c.real, c.logical]).map(lazy)
 }
 
-/// All values of the lazy object `x` into `out` (which has its length).
-pub fn eval_into(x: SEXP, out: &mut [f64]) -> RResult<()> {
-    let l = as_lazy(x).expect("a lazy object");
-    l.eval(0, out)
-}
-
 /// The materialised R vector of `x`, if any.
 fn materialised(x: SEXP) -> Option<SEXP> {
     // SAFETY: data2 is R_NilValue or the vector this module stored.
@@ -235,43 +229,53 @@ fn materialise(x: SEXP) -> RResult<SEXP> {
     if let Some(d) = materialised(x) {
         return Ok(d);
     }
-    let l = lazy(x);
+    let v = r_vector(lazy(x))?;
+    // SAFETY: storing the fresh vector as this object's data2 (which keeps it alive from now on).
+    unsafe { R_set_altrep_data2(x, v) };
+    Ok(v)
+}
+
+/// Every value of `l` in a new R vector (no attributes), within the size limit. Doubles are computed
+/// straight into R's memory; logicals go through one buffer of doubles.
+pub fn r_vector(l: &Lazy) -> RResult<SEXP> {
     let n = l.len();
     match l.view {
         ViewMode::Full => plan::check_size(l.node.shape),
         ViewMode::LowerTri => plan::check_size_of(n),
     }
     .map_err(|e| RError::new(e.to_string()))?;
-    let mut values = vec![0.0; n as usize];
-    match l.view {
-        ViewMode::Full => plan::materialize_into(&l.node, &mut values),
-        ViewMode::LowerTri => {
-            l.eval(0, &mut values)?;
-            Ok(())
+    let fill = |out: &mut [f64]| -> RResult<()> {
+        match l.view {
+            ViewMode::Full => plan::materialize_into(&l.node, out).map_err(RError::from),
+            ViewMode::LowerTri => l.eval(0, out),
         }
-    }
-    .map_err(|e| RError::new(e.to_string()))?;
-    crate::lazy_api::progress_done();
-    let logical = l.node.logical;
-    // SAFETY: allocation and fill on the main thread; the new vector is stored in data2 at once.
-    unsafe {
-        let v = if logical {
-            let v = Rf_allocVector(SEXPTYPE::LGLSXP, n as R_xlen_t);
+    };
+    let mut p = Protect::new();
+    // SAFETY: the vector is protected while it is filled (polling for interrupts may run R code); its
+    // payload has exactly n elements.
+    let v = unsafe {
+        if l.node.logical {
+            let v = p.keep(Rf_allocVector(SEXPTYPE::LGLSXP, n as R_xlen_t));
+            let mut values = vec![0.0; n as usize];
+            fill(&mut values)?;
             let dst = std::slice::from_raw_parts_mut(LOGICAL(v), n as usize);
             for (d, s) in dst.iter_mut().zip(&values) {
                 *d = to_logical(*s);
             }
             v
         } else {
-            let v = Rf_allocVector(SEXPTYPE::REALSXP, n as R_xlen_t);
-            if n > 0 {
-                std::ptr::copy_nonoverlapping(values.as_ptr(), REAL(v), n as usize);
-            }
+            let v = p.keep(Rf_allocVector(SEXPTYPE::REALSXP, n as R_xlen_t));
+            let dst: &mut [f64] = if n == 0 {
+                &mut []
+            } else {
+                std::slice::from_raw_parts_mut(REAL(v), n as usize)
+            };
+            fill(dst)?;
             v
-        };
-        R_set_altrep_data2(x, v);
-        Ok(v)
-    }
+        }
+    };
+    crate::lazy_api::progress_done();
+    Ok(v)
 }
 
 fn to_logical(v: f64) -> c_int {

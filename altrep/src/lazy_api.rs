@@ -130,8 +130,8 @@ fn value_operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
                 )
         };
         if scalar {
-            let (n, _) = operand(x, arg)?;
-            let v = plan::materialize(&n)?[0];
+            // SAFETY: a length-one numeric vector; NA stays NA.
+            let v = unsafe { Rf_asReal(x) };
             return Ok((graph::constant(v), ViewMode::Full));
         }
     }
@@ -249,21 +249,7 @@ pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
         if view != ViewMode::Full {
             return Ok(nil());
         }
-        let points = if a.as_source().is_some() {
-            a
-        } else {
-            let v = plan::materialize(&a)?;
-            graph::source(Arc::new(Source::owned(v)), a.shape)
-        };
-        let points = if points.shape.matrix {
-            points
-        } else {
-            graph::source(
-                points.as_source().expect("a source").clone(),
-                Shape::matrix(points.shape.rows, 1),
-            )
-        };
-        finish(graph::dist(&points)?, ViewMode::LowerTri)
+        finish(graph::dist(&points_of(a)?)?, ViewMode::LowerTri)
     })
 }
 
@@ -335,51 +321,18 @@ pub extern "C" fn lzs_materialize(x: SEXP) -> SEXP {
         let Some(l) = as_lazy(x) else {
             return Ok(x);
         };
-        let n = l.len();
-        match l.view {
-            ViewMode::Full => plan::check_size(l.node.shape)?,
-            ViewMode::LowerTri => plan::check_size_of(n)?,
-        }
-        let mut values = vec![0.0; n as usize];
-        match l.view {
-            ViewMode::Full => plan::materialize_into(&l.node, &mut values)?,
-            ViewMode::LowerTri => {
-                crate::lazy::eval_into(x, &mut values)?;
-            }
-        }
-        progress_done();
-        let logical = l.node.logical;
-        let shape = l.node.shape;
-        let view = l.view;
         let mut p = Protect::new();
-        // SAFETY: allocations on the main thread, protected while attributes are set.
-        unsafe {
-            let v = if logical {
-                let v = p.keep(Rf_allocVector(SEXPTYPE::LGLSXP, n as R_xlen_t));
-                let dst = LOGICAL(v);
-                for (k, s) in values.iter().enumerate() {
-                    *dst.add(k) = if s.is_nan() {
-                        R_NA_INTEGER
-                    } else {
-                        c_int::from(*s != 0.0)
-                    };
-                }
-                v
-            } else {
-                let v = p.keep(Rf_allocVector(SEXPTYPE::REALSXP, n as R_xlen_t));
-                if n > 0 {
-                    std::ptr::copy_nonoverlapping(values.as_ptr(), REAL(v), n as usize);
-                }
-                v
-            };
-            if view == ViewMode::Full && shape.matrix {
+        let v = p.keep(crate::lazy::r_vector(l)?);
+        if l.view == ViewMode::Full && l.node.shape.matrix {
+            // SAFETY: allocation and attribute setting on the main thread; v is protected.
+            unsafe {
                 let d = p.keep(Rf_allocVector(SEXPTYPE::REALSXP, 2));
-                SET_REAL_ELT(d, 0, shape.rows as f64);
-                SET_REAL_ELT(d, 1, shape.cols as f64);
+                SET_REAL_ELT(d, 0, l.node.shape.rows as f64);
+                SET_REAL_ELT(d, 1, l.node.shape.cols as f64);
                 Rf_setAttrib(v, R_DimSymbol, d);
             }
-            Ok(v)
         }
+        Ok(v)
     })
 }
 
@@ -569,21 +522,17 @@ fn sample(x: SEXP, is_dist: SEXP, arg: &str) -> RResult<Sample> {
     if is_dist {
         return Ok(Sample::Distances(node));
     }
-    let points = if node.as_source().is_some() {
-        node
-    } else {
-        let v = plan::materialize(&node)?;
-        graph::source(Arc::new(Source::owned(v)), node.shape)
-    };
-    let points = if points.shape.matrix {
-        points
-    } else {
-        graph::source(
-            points.as_source().expect("source").clone(),
-            Shape::matrix(points.shape.rows, 1),
-        )
-    };
-    Ok(Sample::Points(points))
+    Ok(Sample::Points(points_of(node)?))
+}
+
+/// Observations as the rows of a source (distances are computed from memory): a lazy expression is
+/// materialised first, within the size limit.
+fn points_of(node: NodeRef) -> RResult<NodeRef> {
+    if node.as_source().is_some() {
+        return Ok(node);
+    }
+    let v = plan::materialize(&node)?;
+    Ok(graph::source(Arc::new(Source::owned(v)), node.shape))
 }
 
 /// energy's `.dcov` (`unbiased` FALSE: `[dCov, dCor, dVarX, dVarY]`) or `dcovU_stats` (TRUE).

@@ -81,10 +81,6 @@ impl Cache {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
     pub fn get(&mut self, sig: &[u64]) -> Option<std::sync::Arc<Compiled>> {
         self.clock += 1;
         let now = self.clock;

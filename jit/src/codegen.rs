@@ -9,8 +9,8 @@
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, F64X2, I64};
 use cranelift_codegen::ir::{
-    AbiParam, Endianness, Function, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData,
-    StackSlotKind, Value,
+    AbiParam, Block, Endianness, Function, InstBuilder, MemFlagsData, Signature, StackSlot,
+    StackSlotData, StackSlotKind, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -216,10 +216,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
     let done = g.b.create_block();
     g.b.ins().jump(col_head, &[]);
 
-    g.b.switch_to_block(col_head);
-    let jv = g.b.use_var(j);
-    let more = g.b.ins().icmp(IntCC::UnsignedLessThan, jv, j1);
-    g.b.ins().brif(more, col_body, &[], done, &[]);
+    g.loop_test(col_head, j, 1, j1, col_body, done);
 
     g.b.switch_to_block(col_body);
     let jv = g.b.use_var(j);
@@ -235,6 +232,27 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
 }
 
 impl Gen<'_, '_> {
+    /// Block `head`: go on to `body` if `var + step <= bound` (another `step` elements fit), else to
+    /// `exit`.
+    fn loop_test(
+        &mut self,
+        head: Block,
+        var: Variable,
+        step: i64,
+        bound: Value,
+        body: Block,
+        exit: Block,
+    ) {
+        self.b.switch_to_block(head);
+        let v = self.b.use_var(var);
+        let stop = self.b.ins().iadd_imm_s(v, step);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, stop, bound);
+        self.b.ins().brif(fits, body, &[], exit, &[]);
+    }
+
     fn f64c(&mut self, x: f64) -> Value {
         self.b.ins().f64const(x)
     }
@@ -929,11 +947,7 @@ impl Gen<'_, '_> {
         );
         self.b.ins().jump(head2, &[]);
         for (w, head, body, next) in [(2u8, head2, body2, head1), (1u8, head1, body1, exit)] {
-            self.b.switch_to_block(head);
-            let rv = self.b.use_var(r);
-            let stop = self.b.ins().iadd_imm_s(rv, i64::from(w));
-            let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, stop, end);
-            self.b.ins().brif(fits, body, &[], next, &[]);
+            self.loop_test(head, r, i64::from(w), end, body, next);
             self.b.switch_to_block(body);
             let rv = self.b.use_var(r);
             let ty = if w == 2 { F64X2 } else { F64 };
@@ -1026,10 +1040,7 @@ impl Gen<'_, '_> {
         let after = self.b.create_block();
         self.b.ins().jump(blk_head, &[]);
 
-        self.b.switch_to_block(blk_head);
-        let bs = self.b.use_var(bstart);
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, bs, end);
-        self.b.ins().brif(more, blk_body, &[], after, &[]);
+        self.loop_test(blk_head, bstart, 1, end, blk_body, after);
 
         self.b.switch_to_block(blk_body);
         let bs = self.b.use_var(bstart);
@@ -1038,11 +1049,7 @@ impl Gen<'_, '_> {
         self.b.def_var(iv, bs);
         self.b.ins().jump(quad_head, &[]);
 
-        self.b.switch_to_block(quad_head);
-        let i = self.b.use_var(iv);
-        let i4 = self.b.ins().iadd_imm_s(i, 4);
-        let fits4 = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, i4, be);
-        self.b.ins().brif(fits4, quad_body, &[], vec_head, &[]);
+        self.loop_test(quad_head, iv, 4, be, quad_body, vec_head);
 
         self.b.switch_to_block(quad_body);
         // A second accumulator set hides add latency when there are few outputs; with three or more
@@ -1076,11 +1083,7 @@ impl Gen<'_, '_> {
         self.b.def_var(iv, i4);
         self.b.ins().jump(quad_head, &[]);
 
-        self.b.switch_to_block(vec_head);
-        let i = self.b.use_var(iv);
-        let i2 = self.b.ins().iadd_imm_s(i, 2);
-        let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, i2, be);
-        self.b.ins().brif(fits, vec_body, &[], tail, &[]);
+        self.loop_test(vec_head, iv, 2, be, vec_body, tail);
 
         self.b.switch_to_block(vec_body);
         let i = self.b.use_var(iv);
@@ -1099,10 +1102,7 @@ impl Gen<'_, '_> {
         self.b.def_var(iv, i2);
         self.b.ins().jump(tail, &[]);
 
-        self.b.switch_to_block(tail);
-        let i = self.b.use_var(iv);
-        let left = self.b.ins().icmp(IntCC::UnsignedLessThan, i, be);
-        self.b.ins().brif(left, tail_body, &[], flush, &[]);
+        self.loop_test(tail, iv, 1, be, tail_body, flush);
 
         self.b.switch_to_block(tail_body);
         let i = self.b.use_var(iv);

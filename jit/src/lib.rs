@@ -68,11 +68,6 @@ impl Jit {
         cache.insert(sig, c.clone());
         Ok(c)
     }
-
-    /// Number of compiled shapes held.
-    pub fn cached(&self) -> usize {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
 }
 
 impl Backend for Jit {

@@ -25,10 +25,6 @@ impl Neumaier {
         Neumaier { sum, comp }
     }
 
-    pub fn parts(&self) -> (f64, f64) {
-        (self.sum, self.comp)
-    }
-
     pub fn merge(&mut self, other: Neumaier) {
         self.add(other.sum);
         self.add(other.comp);

@@ -199,15 +199,6 @@ impl Reducer {
     pub fn id(&self) -> u64 {
         self.id
     }
-
-    /// Structural identity: two reducers with the same key compute the same values.
-    pub fn key(&self) -> u64 {
-        self.key
-    }
-
-    pub fn shape(&self) -> Shape {
-        self.op.result_shape(self.input.shape)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -265,10 +256,6 @@ fn make(expr: Expr, f: Facts) -> NodeRef {
 impl Node {
     pub fn id(&self) -> u64 {
         self.id
-    }
-
-    pub fn key(&self) -> u64 {
-        self.key
     }
 
     pub fn as_const(&self) -> Option<f64> {

@@ -165,11 +165,6 @@ impl Page {
         cast(self.bytes(i))
     }
 
-    pub fn i32s(&self, i: usize) -> &[i32] {
-        assert_ne!(self.entry(i).spec.dtype, DType::F64);
-        cast(self.bytes(i))
-    }
-
     /// Array `i` mapped copy-on-write, for a copy that may be written: it costs nothing until a page of it
     /// is written, and then only that page.
     pub fn private_copy(&self, i: usize) -> Result<PrivateArray> {

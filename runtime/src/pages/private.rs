@@ -40,14 +40,6 @@ impl PrivateArray {
         self.ptr
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
     /// Indices of the memory pages of this mapping that were written (now private to it).
     pub fn written_pages(&self) -> io::Result<Vec<usize>> {
         let page = page_size();
