@@ -1,6 +1,8 @@
 //! The boundary between Rust and R's error handling. Every `.Call` entry and every ALTREP method runs its
 //! body inside `catch_unwind`; an `Err` or a panic becomes an R error raised only after every Rust value of
-//! the body has been dropped, so R's longjmp never skips a destructor and a panic never aborts R.
+//! the body has been dropped, so R's longjmp never skips a destructor and a panic never aborts R. Warnings
+//! the runtime recorded while computing (`lazyshare_runtime::warn`) are raised there too, as R warnings: a
+//! handler may jump out of them just as out of an error.
 
 use std::any::Any;
 use std::os::raw::c_char;
@@ -8,7 +10,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use lazyshare_runtime::pages::PageError;
 
-use crate::rapi::{mk_char, Rf_error, Rf_protect, R_CHAR, SEXP};
+use crate::rapi::{
+    mk_char, mk_strings, R_NilValue, Rf_error, Rf_protect, Rf_unprotect, Rf_warningcall, R_CHAR,
+    SEXP, STRING_ELT, XLENGTH,
+};
 
 /// A message for the R user.
 #[derive(Debug)]
@@ -30,11 +35,47 @@ pub type RResult<T> = Result<T, RError>;
 
 /// Runs a `.Call` body.
 pub fn entry(body: impl FnOnce() -> RResult<SEXP>) -> SEXP {
-    method(body)
+    let v = guarded(body);
+    // SAFETY: the result is protected while warnings (which may allocate) are raised.
+    unsafe { Rf_protect(v) };
+    raise_warnings();
+    // SAFETY: balances the protect above.
+    unsafe { Rf_unprotect(1) };
+    v
 }
 
-/// Runs an ALTREP method or `.Call` body that returns any value.
-pub fn method<T>(body: impl FnOnce() -> RResult<T>) -> T {
+/// Runs an ALTREP method body (its value is a number or memory the object keeps alive).
+pub fn method<T: Copy>(body: impl FnOnce() -> RResult<T>) -> T {
+    let v = guarded(body);
+    raise_warnings();
+    v
+}
+
+/// Raises, as R warnings, what the runtime recorded while computing. The messages are moved into R's
+/// memory first, so that a handler's longjmp out of a warning skips no Rust destructor.
+fn raise_warnings() {
+    let msgs = lazyshare_runtime::warn::take();
+    if msgs.is_empty() {
+        return;
+    }
+    let r_msgs = mk_strings(&msgs);
+    drop(msgs);
+    // SAFETY: the messages are protected while R formats each warning; a longjmp out of one resets the
+    // protection stack, and this frame owns nothing that needs dropping.
+    unsafe {
+        Rf_protect(r_msgs);
+        for k in 0..XLENGTH(r_msgs) {
+            Rf_warningcall(
+                R_NilValue,
+                c"%s".as_ptr() as *const c_char,
+                R_CHAR(STRING_ELT(r_msgs, k)),
+            );
+        }
+        Rf_unprotect(1);
+    }
+}
+
+fn guarded<T>(body: impl FnOnce() -> RResult<T>) -> T {
     let msg = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(v)) => return v,
         Ok(Err(RError(msg))) => msg,

@@ -7,7 +7,7 @@ use std::cell::{Cell, OnceCell};
 use std::os::raw::{c_int, c_void};
 use std::sync::{Mutex, OnceLock};
 
-use lazyshare_runtime::graph::{self, Keepalive, NodeRef};
+use lazyshare_runtime::graph::{self, Keepalive, NodeRef, RType};
 use lazyshare_runtime::plan::{self, StoreEval};
 
 use crate::altclass::{inspect_line, new_object, of_class, state, use_r_defaults, Class};
@@ -67,6 +67,7 @@ impl Lazy {
 
 struct Classes {
     real: Class,
+    integer: Class,
     logical: Class,
 }
 
@@ -77,9 +78,11 @@ pub fn register_classes(dll: *mut DllInfo) {
         // SAFETY: called from R_init on the main thread.
         unsafe {
             let real = R_make_altreal_class(c"lzs_lazy_real".as_ptr(), c"lazyshare".as_ptr(), dll);
+            let integer =
+                R_make_altinteger_class(c"lzs_lazy_int".as_ptr(), c"lazyshare".as_ptr(), dll);
             let logical =
                 R_make_altlogical_class(c"lzs_lazy_lgl".as_ptr(), c"lazyshare".as_ptr(), dll);
-            for cls in [real, logical] {
+            for cls in [real, integer, logical] {
                 R_set_altrep_Length_method(cls, Some(length));
                 R_set_altrep_Duplicate_method(cls, Some(duplicate));
                 R_set_altrep_Inspect_method(cls, Some(inspect));
@@ -89,10 +92,13 @@ pub fn register_classes(dll: *mut DllInfo) {
             }
             R_set_altreal_Elt_method(real, Some(real_elt));
             R_set_altreal_Get_region_method(real, Some(real_get_region));
-            R_set_altlogical_Elt_method(logical, Some(lgl_elt));
-            R_set_altlogical_Get_region_method(logical, Some(lgl_get_region));
+            R_set_altinteger_Elt_method(integer, Some(int_elt));
+            R_set_altinteger_Get_region_method(integer, Some(int_get_region));
+            R_set_altlogical_Elt_method(logical, Some(int_elt));
+            R_set_altlogical_Get_region_method(logical, Some(int_get_region));
             Classes {
                 real: Class(real),
+                integer: Class(integer),
                 logical: Class(logical),
             }
         }
@@ -172,10 +178,10 @@ pub fn new_lazy(node: NodeRef, view: ViewMode) -> SEXP {
 /// A bare object (no attributes) for `node` seen as `view`.
 fn object(node: NodeRef, view: ViewMode) -> SEXP {
     let classes = CLASSES.get().expect("classes are registered at load");
-    let class = if node.logical {
-        classes.logical
-    } else {
-        classes.real
+    let class = match node.rtype {
+        RType::Logical => classes.logical,
+        RType::Integer => classes.integer,
+        RType::Double => classes.real,
     };
     new_object(
         class,
@@ -213,7 +219,7 @@ fn lazy<'a>(x: SEXP) -> &'a Lazy {
 /// The lazy state of `x` if it is one of our objects (possibly inside R's attribute wrapper).
 pub fn as_lazy<'a>(x: SEXP) -> Option<&'a Lazy> {
     let c = CLASSES.get()?;
-    of_class(x, &[c.real, c.logical]).map(lazy)
+    of_class(x, &[c.real, c.integer, c.logical]).map(lazy)
 }
 
 /// The materialised R vector of `x`, if any.
@@ -229,41 +235,41 @@ fn materialise(x: SEXP) -> RResult<SEXP> {
     if let Some(d) = materialised(x) {
         return Ok(d);
     }
-    let v = r_vector(lazy(x))?;
+    let l = lazy(x);
+    let v = r_vector(&l.node, l.view)?;
     // SAFETY: storing the fresh vector as this object's data2 (which keeps it alive from now on).
     unsafe { R_set_altrep_data2(x, v) };
     Ok(v)
 }
 
-/// Every value of `l` in a new R vector (no attributes), within the size limit. Doubles are computed
-/// straight into R's memory; logicals go through one buffer of doubles.
-pub fn r_vector(l: &Lazy) -> RResult<SEXP> {
-    let n = l.len();
-    match l.view {
-        ViewMode::Full => plan::check_size(l.node.shape),
+/// Every value of `node` seen as `view` in a new R vector of its R type (no attributes), within the size
+/// limit. Doubles are computed straight into R's memory; logicals and integers go through one buffer of
+/// doubles.
+pub fn r_vector(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
+    let n = match view {
+        ViewMode::Full => node.shape.len(),
+        ViewMode::LowerTri => node.shape.rows * node.shape.rows.saturating_sub(1) / 2,
+    };
+    match view {
+        ViewMode::Full => plan::check_size(node.shape),
         ViewMode::LowerTri => plan::check_size_of(n),
     }
     .map_err(|e| RError::new(e.to_string()))?;
     let fill = |out: &mut [f64]| -> RResult<()> {
-        match l.view {
-            ViewMode::Full => plan::materialize_into(&l.node, out).map_err(RError::from),
-            ViewMode::LowerTri => l.eval(0, out),
+        match view {
+            ViewMode::Full => plan::materialize_into(node, out).map_err(RError::from),
+            ViewMode::LowerTri => {
+                StoreEval::new(node)?.eval_lower(0, out);
+                Ok(())
+            }
         }
     };
+    let rtype = node.rtype;
     let mut p = Protect::new();
     // SAFETY: the vector is protected while it is filled (polling for interrupts may run R code); its
     // payload has exactly n elements.
     let v = unsafe {
-        if l.node.logical {
-            let v = p.keep(Rf_allocVector(SEXPTYPE::LGLSXP, n as R_xlen_t));
-            let mut values = vec![0.0; n as usize];
-            fill(&mut values)?;
-            let dst = std::slice::from_raw_parts_mut(LOGICAL(v), n as usize);
-            for (d, s) in dst.iter_mut().zip(&values) {
-                *d = to_logical(*s);
-            }
-            v
-        } else {
+        if rtype == RType::Double {
             let v = p.keep(Rf_allocVector(SEXPTYPE::REALSXP, n as R_xlen_t));
             let dst: &mut [f64] = if n == 0 {
                 &mut []
@@ -272,17 +278,47 @@ pub fn r_vector(l: &Lazy) -> RResult<SEXP> {
             };
             fill(dst)?;
             v
+        } else {
+            let sexptype = if rtype == RType::Integer {
+                SEXPTYPE::INTSXP
+            } else {
+                SEXPTYPE::LGLSXP
+            };
+            let v = p.keep(Rf_allocVector(sexptype, n as R_xlen_t));
+            let mut values = vec![0.0; n as usize];
+            fill(&mut values)?;
+            if n > 0 {
+                let dst = std::slice::from_raw_parts_mut(DATAPTR(v) as *mut c_int, n as usize);
+                for (d, s) in dst.iter_mut().zip(&values) {
+                    *d = to_r_int(rtype, *s);
+                }
+            }
+            v
         }
     };
     crate::lazy_api::progress_done();
     Ok(v)
 }
 
-fn to_logical(v: f64) -> c_int {
+/// The ordinary R value of `node` seen as `view`: its vector, with `dim` for a matrix.
+pub fn plain(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
+    let mut p = Protect::new();
+    let v = p.keep(r_vector(node, view)?);
+    if view == ViewMode::Full && node.shape.matrix {
+        // SAFETY: attribute setting on the protected fresh vector; main thread.
+        unsafe { Rf_setAttrib(v, R_DimSymbol, mk_dims(node.shape.rows, node.shape.cols)) };
+    }
+    Ok(v)
+}
+
+/// An integral value as R stores it: NA for NaN, 0/1 for a logical.
+fn to_r_int(rtype: RType, v: f64) -> c_int {
     if v.is_nan() {
         R_NA_INTEGER
-    } else {
+    } else if rtype == RType::Logical {
         c_int::from(v != 0.0)
+    } else {
+        v as c_int
     }
 }
 
@@ -317,9 +353,11 @@ fn region(x: SEXP, i: R_xlen_t, n: R_xlen_t) -> RResult<Vec<f64>> {
     if let Some(m) = materialised(x) {
         // SAFETY: m is the materialised vector of length len; the range is inside it.
         unsafe {
-            if l.node.logical {
-                let src =
-                    std::slice::from_raw_parts(LOGICAL(m).add(start as usize), count as usize);
+            if l.node.rtype != RType::Double {
+                let src = std::slice::from_raw_parts(
+                    (DATAPTR(m) as *const c_int).add(start as usize),
+                    count as usize,
+                );
                 for (o, &s) in out.iter_mut().zip(src) {
                     *o = if s == R_NA_INTEGER {
                         f64::NAN
@@ -342,8 +380,8 @@ unsafe extern "C" fn real_elt(x: SEXP, i: R_xlen_t) -> f64 {
     method(|| Ok(region(x, i, 1)?[0]))
 }
 
-unsafe extern "C" fn lgl_elt(x: SEXP, i: R_xlen_t) -> c_int {
-    method(|| Ok(to_logical(region(x, i, 1)?[0])))
+unsafe extern "C" fn int_elt(x: SEXP, i: R_xlen_t) -> c_int {
+    method(|| Ok(to_r_int(lazy(x).node.rtype, region(x, i, 1)?[0])))
 }
 
 unsafe extern "C" fn real_get_region(x: SEXP, i: R_xlen_t, n: R_xlen_t, buf: *mut f64) -> R_xlen_t {
@@ -355,7 +393,7 @@ unsafe extern "C" fn real_get_region(x: SEXP, i: R_xlen_t, n: R_xlen_t, buf: *mu
     })
 }
 
-unsafe extern "C" fn lgl_get_region(
+unsafe extern "C" fn int_get_region(
     x: SEXP,
     i: R_xlen_t,
     n: R_xlen_t,
@@ -363,9 +401,10 @@ unsafe extern "C" fn lgl_get_region(
 ) -> R_xlen_t {
     method(|| {
         let v = region(x, i, n)?;
+        let rtype = lazy(x).node.rtype;
         for (k, s) in v.iter().enumerate() {
             // SAFETY: R's buffer holds n >= v.len() elements.
-            unsafe { *buf.add(k) = to_logical(*s) };
+            unsafe { *buf.add(k) = to_r_int(rtype, *s) };
         }
         Ok(v.len() as R_xlen_t)
     })

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use lazyshare_runtime::config::{self, Thresholds};
 use lazyshare_runtime::exec::COUNTERS;
 use lazyshare_runtime::graph::{
-    self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Shape, Source, UnaryOp,
+    self, BinaryOp, Expr, GraphError, Margin, NodeRef, RType, ReduceOp, Shape, Source, UnaryOp,
+    NA_REAL,
 };
 use lazyshare_runtime::plan::{self, PlanError};
 use lazyshare_runtime::stats::dcor::{self, Method, Sample};
 
 use crate::guard::{entry, RError, RResult};
-use crate::lazy::{as_lazy, drain_releases, new_lazy, Preserved, ViewMode};
+use crate::lazy::{as_lazy, drain_releases, new_lazy, plain, Preserved, ViewMode};
 use crate::rapi::*;
 
 impl From<PlanError> for RError {
@@ -30,17 +31,45 @@ impl From<graph::GraphError> for RError {
     }
 }
 
-const NA_REAL_BITS: u64 = 0x7FF0_0000_0000_07A2;
-
-/// An R value as a node: a lazy object's node, or a source over a numeric vector or matrix (doubles are
-/// borrowed and marked immutable; integers and logicals are converted).
+/// An R value as a node: a lazy object's node (reshaped if R code changed its `dim`), or a source over a
+/// numeric vector or matrix (doubles are borrowed and marked immutable; integers and logicals are
+/// converted).
 fn operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
     if let Some(l) = as_lazy(x) {
         if !l.is_written() {
-            return Ok((l.node.clone(), l.view));
+            let shape = shape_of(x);
+            if l.view == ViewMode::LowerTri || shape == l.node.shape {
+                return Ok((l.node.clone(), l.view));
+            }
+            return Ok((reshaped(&l.node, shape)?, ViewMode::Full));
         }
     }
     Ok((source_of(x, arg)?, ViewMode::Full))
+}
+
+/// `node` with the shape R's attributes now give it (same length): a source is only re-read; anything
+/// else is materialised first, within the size limit.
+fn reshaped(node: &NodeRef, shape: Shape) -> RResult<NodeRef> {
+    let src = match node.as_source() {
+        Some(s) => s.clone(),
+        None => Arc::new(Source::owned(plan::materialize(node)?)),
+    };
+    Ok(graph::typed_source(src, shape, node.rtype, node.int_bound))
+}
+
+/// Whether `x` can be an operand of a deferred operation: a lazy object, or a plain (unclassed) double,
+/// integer or logical vector or matrix. Anything else is left to R.
+fn deferrable(x: SEXP) -> bool {
+    if as_lazy(x).is_some() {
+        return true;
+    }
+    // SAFETY: type and attribute queries.
+    unsafe {
+        matches!(
+            TYPEOF(x),
+            SEXPTYPE::REALSXP | SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP
+        ) && TYPEOF(Rf_getAttrib(x, R_ClassSymbol)) == SEXPTYPE::NILSXP
+    }
 }
 
 fn shape_of(x: SEXP) -> Shape {
@@ -86,28 +115,27 @@ fn source_of(x: SEXP, arg: &str) -> RResult<NodeRef> {
             SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP => {
                 let n = XLENGTH(x);
                 let mut v = vec![0i32; n as usize];
-                let got = if TYPEOF(x) == SEXPTYPE::INTSXP {
-                    INTEGER_GET_REGION(x, 0, n, v.as_mut_ptr())
+                let (got, rtype) = if TYPEOF(x) == SEXPTYPE::INTSXP {
+                    (INTEGER_GET_REGION(x, 0, n, v.as_mut_ptr()), RType::Integer)
                 } else {
-                    LOGICAL_GET_REGION(x, 0, n, v.as_mut_ptr())
+                    (LOGICAL_GET_REGION(x, 0, n, v.as_mut_ptr()), RType::Logical)
                 };
                 debug_assert_eq!(got, n);
+                let mut bound = 0.0f64;
                 let vals: Vec<f64> = v
                     .iter()
                     .map(|&i| {
                         if i == R_NA_INTEGER {
-                            f64::from_bits(NA_REAL_BITS)
+                            NA_REAL
                         } else {
-                            f64::from(i)
+                            let f = f64::from(i);
+                            bound = bound.max(f.abs());
+                            f
                         }
                     })
                     .collect();
-                let node = graph::source(Arc::new(Source::owned(vals)), shape);
-                Ok(if TYPEOF(x) == SEXPTYPE::LGLSXP {
-                    graph::as_logical(&node)
-                } else {
-                    node
-                })
+                let src = Arc::new(Source::owned(vals));
+                Ok(graph::typed_source(src, shape, rtype, bound))
             }
             _ => Err(RError::new(format!(
                 "`{arg}` must be a numeric or logical vector or matrix; got {}",
@@ -121,26 +149,38 @@ fn source_of(x: SEXP, arg: &str) -> RResult<NodeRef> {
 fn value_operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
     if as_lazy(x).is_none() {
         // SAFETY: type and length queries.
-        let scalar = unsafe {
-            XLENGTH(x) == 1
-                && TYPEOF(Rf_getAttrib(x, R_DimSymbol)) == SEXPTYPE::NILSXP
-                && matches!(
-                    TYPEOF(x),
-                    SEXPTYPE::REALSXP | SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP
-                )
+        let (scalar, rtype) = unsafe {
+            let rtype = match TYPEOF(x) {
+                SEXPTYPE::INTSXP => Some(RType::Integer),
+                SEXPTYPE::LGLSXP => Some(RType::Logical),
+                SEXPTYPE::REALSXP => Some(RType::Double),
+                _ => None,
+            };
+            (
+                XLENGTH(x) == 1 && TYPEOF(Rf_getAttrib(x, R_DimSymbol)) == SEXPTYPE::NILSXP,
+                rtype,
+            )
         };
-        if scalar {
+        if let (true, Some(rtype)) = (scalar, rtype) {
             // SAFETY: a length-one numeric vector; NA stays NA.
             let v = unsafe { Rf_asReal(x) };
-            return Ok((graph::constant(v), ViewMode::Full));
+            return Ok((graph::typed_constant(v, rtype), ViewMode::Full));
         }
     }
     operand(x, arg)
 }
 
+/// The R object for a new node: an ordinary R value when the node is small and already computed (tiny
+/// results are plain values, as R would have made them), else a lazy object.
 fn finish(node: NodeRef, view: ViewMode) -> RResult<SEXP> {
     let node = plan::admit(node)?;
     progress_done();
+    if view == ViewMode::Full
+        && plan::is_known(&node)
+        && node.shape.len() < config::get().defer_min_len
+    {
+        return plain(&node, view);
+    }
     Ok(new_lazy(node, view))
 }
 
@@ -185,6 +225,9 @@ pub extern "C" fn lzs_binary(op: SEXP, e1: SEXP, e2: SEXP) -> SEXP {
         let Some(op) = BinaryOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
+        if !deferrable(e1) || !deferrable(e2) {
+            return Ok(nil());
+        }
         let (a, va) = value_operand(e1, "e1")?;
         let (b, vb) = value_operand(e2, "e2")?;
         let view = match (va, vb) {
@@ -194,13 +237,10 @@ pub extern "C" fn lzs_binary(op: SEXP, e1: SEXP, e2: SEXP) -> SEXP {
             (ViewMode::Full, ViewMode::LowerTri) if a.shape.is_scalar() => ViewMode::LowerTri,
             _ => return Ok(nil()),
         };
+        // What the graph cannot do exactly as R does (recycle unequal lengths, overflow integers) R does.
         match graph::binary(op, &a, &b) {
             Ok(node) => finish(node, view),
-            Err(graph::GraphError::NonConformable { .. })
-                if !(a.shape.matrix && b.shape.matrix) =>
-            {
-                Ok(nil())
-            }
+            Err(GraphError::NonConformable { .. } | GraphError::MayOverflow { .. }) => Ok(nil()),
             Err(e) => Err(e.into()),
         }
     })
@@ -219,12 +259,20 @@ pub extern "C" fn lzs_sweep(x: SEXP, margin: SEXP, stats: SEXP, op: SEXP) -> SEX
             2 => Margin::Cols,
             _ => return Ok(nil()),
         };
+        if !deferrable(stats) {
+            return Ok(nil());
+        }
         let (a, va) = operand(x, "x")?;
         let (s, vs) = value_operand(stats, "STATS")?;
         if va != ViewMode::Full || vs != ViewMode::Full || !a.shape.matrix {
             return Ok(nil());
         }
-        finish(graph::sweep(&a, margin, &s, op)?, ViewMode::Full)
+        // R's sweep recycles STATS of another length (with a warning): left to R.
+        match graph::sweep(&a, margin, &s, op) {
+            Ok(node) => finish(node, ViewMode::Full),
+            Err(GraphError::SweepLength { .. } | GraphError::MayOverflow { .. }) => Ok(nil()),
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -262,13 +310,11 @@ pub extern "C" fn lzs_as_matrix(x: SEXP) -> SEXP {
         match view {
             ViewMode::LowerTri => finish(graph::off_diag(&a), ViewMode::Full),
             ViewMode::Full if a.shape.matrix => Ok(x),
-            ViewMode::Full => match a.as_source() {
-                Some(s) => Ok(new_lazy(
-                    graph::source(s.clone(), Shape::matrix(a.shape.rows, 1)),
-                    ViewMode::Full,
-                )),
-                None => Ok(nil()),
-            },
+            ViewMode::Full if a.as_source().is_some() => Ok(new_lazy(
+                reshaped(&a, Shape::matrix(a.shape.rows, 1))?,
+                ViewMode::Full,
+            )),
+            ViewMode::Full => Ok(nil()),
         }
     })
 }
@@ -283,6 +329,9 @@ pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
         // SAFETY: reading a logical scalar argument.
         let na_rm = unsafe { Rf_asLogical(na_rm) } == 1;
         let (a, view) = operand(x, "x")?;
+        if graph::value_decides_type(op, a.rtype, a.shape.len(), na_rm) {
+            return Ok(nil());
+        }
         if view == ViewMode::LowerTri {
             // The lower triangle of a symmetric matrix with a zero diagonal holds half its sum.
             let n = a.shape.rows as f64;
@@ -309,30 +358,20 @@ pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
                 "'x' must be an array of at least two dimensions",
             ));
         }
-        Ok(new_lazy(graph::reduce(op, &a, na_rm), ViewMode::Full))
+        finish(graph::reduce(op, &a, na_rm), ViewMode::Full)
     })
 }
 
-/// The values of a lazy object as an ordinary R vector (with dim, or as a `dist`).
+/// The values of a lazy object as an ordinary R vector (with dim, or as a `dist`'s vector); the R side
+/// adds the other attributes.
 #[no_mangle]
 pub extern "C" fn lzs_materialize(x: SEXP) -> SEXP {
     entry(|| {
         drain_releases();
-        let Some(l) = as_lazy(x) else {
-            return Ok(x);
-        };
-        let mut p = Protect::new();
-        let v = p.keep(crate::lazy::r_vector(l)?);
-        if l.view == ViewMode::Full && l.node.shape.matrix {
-            // SAFETY: allocation and attribute setting on the main thread; v is protected.
-            unsafe {
-                let d = p.keep(Rf_allocVector(SEXPTYPE::REALSXP, 2));
-                SET_REAL_ELT(d, 0, l.node.shape.rows as f64);
-                SET_REAL_ELT(d, 1, l.node.shape.cols as f64);
-                Rf_setAttrib(v, R_DimSymbol, d);
-            }
+        match as_lazy(x) {
+            Some(l) => plain(&l.node, l.view),
+            None => Ok(x),
         }
-        Ok(v)
     })
 }
 

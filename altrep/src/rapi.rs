@@ -26,6 +26,7 @@ extern "C" {
         data: *mut std::ffi::c_void,
     ) -> Rboolean;
     pub fn R_CheckUserInterrupt();
+    pub fn Rf_warningcall(call: SEXP, format: *const c_char, ...);
 }
 
 pub const R_NA_INTEGER: c_int = i32::MIN;

@@ -54,7 +54,8 @@ lazy <- function(x) {
     stop(sprintf("`x` must be a numeric or logical vector or matrix; got %s", describe_object(x)),
          call. = FALSE)
   }
-  .Call(lzs_lazy, x)
+  if (is_lazy(x)) return(x)
+  dress(.Call(lzs_lazy, x), attributes(x))
 }
 
 #' @rdname lazy
@@ -65,15 +66,10 @@ is_lazy <- function(x) .Call(lzs_is_lazy, x)
 #' @export
 materialize <- function(x) {
   if (inherits(x, "lazyshare_concat")) return(as.vector(x))
-  if (!is_lazy(x)) return(x)
-  v <- .Call(lzs_materialize, x)
-  if (inherits(x, "dist")) {
-    attributes(v) <- list(Size = attr(x, "Size"), Diag = FALSE, Upper = FALSE,
-                          method = "euclidean", class = "dist")
-  } else {
-    keep <- attributes(x)[setdiff(names(attributes(x)), c("class", "dim"))]
-    if (length(keep)) attributes(v) <- c(attributes(v), keep)
-  }
+  if (!is_lazy(x) && !inherits(x, lazy_class)) return(x)
+  v <- if (is_lazy(x)) .Call(lzs_materialize, x) else x
+  a <- eager_attributes(x)
+  attributes(v) <- if (length(a)) a else NULL
   v
 }
 
@@ -184,7 +180,7 @@ deferred <- function(f) {
         (is.null(oldClass(x)) || is.data.frame(x))) {
       x <- lazy(x)
     }
-    lazyshare::dist(x, method = method, diag = diag, upper = upper, p = p)
+    dist_as_called(x, method, diag, upper, p, match.call())
   }
   env$sweep <- lazyshare::sweep
   env$rowMeans <- lazyshare::rowMeans

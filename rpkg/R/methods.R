@@ -2,76 +2,151 @@
 # tries the lazy form first; where there is none (the C entry returns NULL), R computes the result from
 # materialised values.
 
-eager <- function(x) if (is_lazy(x) || inherits(x, "lazyshare_concat")) materialize(x) else x
+# The eager value of x: a lazy object materialised, a "lazyshare" class that R's own functions copied onto
+# an ordinary vector (e.g. through `storage.mode<-` or `mostattributes<-`) removed; anything else as it is.
+eager <- function(x) {
+  if (is_lazy(x) || inherits(x, c(lazy_class, "lazyshare_concat"))) materialize(x) else x
+}
 
 #' @export
 Ops.lazyshare <- function(e1, e2) {
   if (nargs() == 1L) {
-    if (.Generic == "+") return(e1)
-    r <- .Call(lzs_unary, .Generic, e1)
-    if (is.null(r)) r <- get(.Generic, envir = baseenv())(eager(e1))
-    return(r)
+    # +x is x, but +TRUE is 1L.
+    r <- if (.Generic != "+") .Call(lzs_unary, .Generic, e1)
+         else if (is.logical(e1) && is_lazy(e1)) .Call(lzs_binary, "+", e1, 0L)
+         else return(eager_or_lazy(e1))
+    if (is.null(r)) return(r_fallback(.Generic, list(eager(e1)), sys.call()))
+    return(dress(r, unary_attributes(.Generic, e1)))
   }
   r <- .Call(lzs_binary, .Generic, e1, e2)
-  if (is.null(r)) r <- get(.Generic, envir = baseenv())(eager(e1), eager(e2))
-  r
+  if (is.null(r)) return(r_fallback(.Generic, list(eager(e1), eager(e2)), sys.call()))
+  dress(r, op_attributes(.Generic, e1, e2))
 }
+
+# R's own `generic(args)` on eager values, for a method without a lazy form: its warnings and errors
+# name the user's call (`x * 3`), not this package's internals, as they would without lazy objects.
+r_fallback <- function(generic, args, call) {
+  call <- user_call(call, generic)
+  withCallingHandlers(
+    do.call(get(generic, envir = baseenv()), args),
+    warning = function(w) {
+      w$call <- call
+      warning(w)
+      invokeRestart("muffleWarning")
+    },
+    error = function(e) {
+      e$call <- call
+      stop(e)
+    }
+  )
+}
+
+# The call the user wrote, from a method's sys.call() (`Ops.lazyshare(x, 3)` is `x * 3`).
+user_call <- function(call, generic) {
+  call[[1L]] <- as.name(generic)
+  call
+}
+
+# x itself when lazy, its eager value when it only carries the class.
+eager_or_lazy <- function(x) if (is_lazy(x)) x else eager(x)
 
 #' @export
 Math.lazyshare <- function(x, ...) {
   extra <- list(...)
-  if (.Generic == "log" && length(extra) == 1L && is.numeric(extra[[1]]) && length(extra[[1]]) == 1L) {
+  r <- NULL
+  if (!is_lazy(x)) {
+    r <- NULL
+  } else if (.Generic == "log" && length(extra) == 1L && is.numeric(extra[[1]]) &&
+             length(extra[[1]]) == 1L && is.null(dim(extra[[1]]))) {
     # As R's log(x, base): log10 and log2 for those bases, else log(x) / log(base).
     base <- extra[[1]]
-    if (base == 10) return(.Call(lzs_unary, "log10", x))
-    if (base == 2) return(.Call(lzs_unary, "log2", x))
-    return(.Call(lzs_unary, "log", x) / log(base))
+    r <- if (isTRUE(base == 10)) .Call(lzs_unary, "log10", x)
+         else if (isTRUE(base == 2)) .Call(lzs_unary, "log2", x)
+         else {
+           l <- .Call(lzs_unary, "log", x)
+           if (!is.null(l)) .Call(lzs_binary, "/", l, log(base))
+         }
+  } else if (!length(extra)) {
+    r <- .Call(lzs_unary, .Generic, x)
   }
-  r <- if (length(extra)) NULL else .Call(lzs_unary, .Generic, x)
-  if (is.null(r)) r <- get(.Generic, envir = baseenv())(eager(x), ...)
-  r
+  if (is.null(r)) return(r_fallback(.Generic, c(list(eager(x)), extra), sys.call()))
+  dress(r, unary_attributes(.Generic, x))
 }
 
 #' @export
 Summary.lazyshare <- function(..., na.rm = FALSE) {
   args <- list(...)
   if (.Generic == "range") {
-    return(c(min(..., na.rm = na.rm), max(..., na.rm = na.rm)))
+    finite <- isTRUE(args$finite)
+    args$finite <- NULL
+    if (finite || length(args) != 1L || !is_lazy(args[[1L]])) {
+      return(r_fallback("range", c(lapply(args, eager), list(na.rm = na.rm, finite = finite)),
+                        sys.call()))
+    }
+    x <- args[[1L]]
+    return(c(min(x, na.rm = na.rm), max(x, na.rm = na.rm)))
   }
-  parts <- lapply(args, function(a) {
-    r <- if (is_lazy(a)) .Call(lzs_reduce, .Generic, a, na.rm) else NULL
-    if (is.null(r)) get(.Generic, envir = baseenv())(eager(a), na.rm = na.rm) else r
-  })
-  if (length(parts) == 1L) return(parts[[1L]])
-  combine <- switch(.Generic, sum = `+`, prod = `*`, all = `&`, any = `|`,
-                    min = function(a, b) min(eager(a), eager(b)),
-                    max = function(a, b) max(eager(a), eager(b)))
-  Reduce(combine, parts)
+  if (length(args) == 1L && is_lazy(args[[1L]])) {
+    x <- args[[1L]]
+    if (.Generic %in% c("all", "any") && is.double(x)) {
+      warning(simpleWarning(sprintf("coercing argument of type '%s' to logical", typeof(x)),
+                            user_call(sys.call(), .Generic)))
+    }
+    r <- .Call(lzs_reduce, .Generic, x, na.rm)
+    if (!is.null(r)) return(dress(r, list()))
+  }
+  # Several arguments (or no lazy form): R combines the eager parts as it always does.
+  r_fallback(.Generic, c(lapply(args, eager), list(na.rm = na.rm)), sys.call())
 }
 
 #' @export
 mean.lazyshare <- function(x, trim = 0, na.rm = FALSE, ...) {
-  r <- if (identical(trim, 0)) .Call(lzs_reduce, "mean", x, na.rm) else NULL
-  if (is.null(r)) r <- mean(eager(x), trim = trim, na.rm = na.rm, ...)
-  r
+  r <- if (is_lazy(x) && identical(as.numeric(trim), 0) && !length(list(...))) {
+    .Call(lzs_reduce, "mean", x, na.rm)
+  }
+  if (is.null(r)) return(mean(eager(x), trim = trim, na.rm = na.rm, ...))
+  dress(r, list())
+}
+
+lazy_unary_method <- function(op) {
+  force(op)
+  function(x) {
+    r <- if (is_lazy(x)) .Call(lzs_unary, op, x)
+    if (is.null(r)) return(get(op, envir = baseenv())(eager(x)))
+    dress(r, unary_attributes(op, x))
+  }
 }
 
 #' @export
-is.finite.lazyshare <- function(x) .Call(lzs_unary, "is.finite", x)
+is.finite.lazyshare <- lazy_unary_method("is.finite")
 
 #' @export
-is.na.lazyshare <- function(x) .Call(lzs_unary, "is.na", x)
+is.na.lazyshare <- lazy_unary_method("is.na")
 
 #' @export
 t.lazyshare <- function(x) {
-  r <- .Call(lzs_transpose, x)
-  if (is.null(r)) t(eager(x)) else r
+  r <- if (is_lazy(x)) .Call(lzs_transpose, x)
+  if (is.null(r)) return(t(eager(x)))
+  dress(r, t_attributes(x))
 }
 
 #' @export
 as.matrix.lazyshare <- function(x, ...) {
+  if (!is_lazy(x)) return(as.matrix(eager(x), ...))
+  if (inherits(x, "dist")) {
+    # As stats' as.matrix.dist: the square matrix, named by the labels or by 1..n.
+    n <- attr(x, "Size")
+    labels <- attr(x, "Labels")
+    if (is.null(labels)) labels <- as.character(seq_len(n))
+    r <- .Call(lzs_as_matrix, x)
+    return(dress(r, list(dim = c(n, n), dimnames = list(labels, labels))))
+  }
+  if (is.matrix(x)) return(x)
   r <- .Call(lzs_as_matrix, x)
-  if (is.null(r)) as.matrix(eager(x), ...) else r
+  if (is.null(r)) return(as.matrix(eager(x), ...))
+  # As as.matrix.default: one column, the names as row names.
+  dress(r, c(list(dim = c(length(x), 1L)),
+             if (!is.null(names(x))) list(dimnames = list(names(x), NULL))))
 }
 
 #' @export
@@ -80,8 +155,38 @@ as.matrix.lazyshare <- function(x, ...) {
 #' @export
 `[[.lazyshare` <- function(x, ...) NextMethod()
 
+# Assigning into a lazy object makes an ordinary one: its values first, then R's own assignment.
 #' @export
-as.vector.lazyshare <- function(x, mode = "any") as.vector(materialize(x), mode)
+`[<-.lazyshare` <- function(x, ..., value) {
+  x <- eager(x)
+  x[...] <- value
+  x
+}
+
+#' @export
+`[[<-.lazyshare` <- function(x, ..., value) {
+  x <- eager(x)
+  x[[...]] <- value
+  x
+}
+
+#' @export
+as.vector.lazyshare <- function(x, mode = "any") as.vector(eager(x), mode)
+
+#' @export
+as.data.frame.lazyshare <- function(x, row.names = NULL, optional = FALSE, ...,
+                                    nm = deparse1(substitute(x))) {
+  as.data.frame(eager(x), row.names = row.names, optional = optional, ..., nm = nm)
+}
+
+#' @export
+all.equal.lazyshare <- function(target, current, ...) all.equal(eager(target), eager(current), ...)
+
+# testthat's expect_equal (edition 3) compares with waldo, which asks for a proxy of classed objects.
+#' @exportS3Method waldo::compare_proxy
+compare_proxy.lazyshare <- function(x, path) {
+  list(object = eager(x), path = sprintf("materialize(%s)", path))
+}
 
 # c() of lazy objects: small results are ordinary vectors; a large one is a `lazyshare_concat`, which
 # supports what code usually does with such a concatenation (length, is.finite, is.na, all/any/sum/...)
@@ -130,7 +235,7 @@ preview_limit <- 1000
 
 #' @export
 print.lazyshare <- function(x, ...) {
-  if (length(x) <= preview_limit) {
+  if (!is_lazy(x) || length(x) <= preview_limit) {
     print(materialize(x), ...)
     return(invisible(x))
   }
@@ -156,17 +261,19 @@ print.lazyshare <- function(x, ...) {
 
 #' @export
 format.lazyshare <- function(x, ...) {
-  if (length(x) <= preview_limit) return(format(materialize(x), ...))
+  if (!is_lazy(x) || length(x) <= preview_limit) return(format(materialize(x), ...))
   sprintf("<lazyshare %s>", .Call(lzs_info, x)$description)
 }
 
 #' @export
 str.lazyshare <- function(object, ...) {
+  if (!is_lazy(object) || length(object) <= preview_limit) return(utils::str(materialize(object), ...))
   info <- .Call(lzs_info, object)
   shape <- if (info$dist) sprintf("dist [%.0f obs]", attr(object, "Size"))
            else if (is.matrix(object)) sprintf("[1:%.0f, 1:%.0f]", nrow(object), ncol(object))
            else sprintf("[1:%.0f]", length(object))
-  cat(sprintf(" lazyshare %s %s %s\n", if (is.logical(object)) "logi" else "num", shape, info$description))
+  type <- c(logical = "logi", integer = "int", double = "num")[[typeof(object)]]
+  cat(sprintf(" lazyshare %s %s %s\n", type, shape, info$description))
   invisible()
 }
 
@@ -201,11 +308,22 @@ NULL
 #' @rdname lazy-aware
 #' @export
 dist <- function(x, method = "euclidean", diag = FALSE, upper = FALSE, p = 2) {
+  dist_as_called(x, method, diag, upper, p, match.call())
+}
+
+# dist() with the `call` attribute stats::dist would record for `call`.
+dist_as_called <- function(x, method, diag, upper, p, call) {
   if (is_lazy(x) && identical(method, "euclidean")) {
     r <- .Call(lzs_dist, x)
-    if (!is.null(r)) return(r)
+    if (!is.null(r)) {
+      a <- list(Size = NROW(x), Labels = if (is.matrix(x)) rownames(x) else names(x), Diag = diag,
+                Upper = upper, method = "euclidean", call = call, class = "dist")
+      return(dress(r, a[!vapply(a, is.null, NA)]))
+    }
   }
-  stats::dist(eager(x), method = method, diag = diag, upper = upper, p = p)
+  d <- stats::dist(eager(x), method = method, diag = diag, upper = upper, p = p)
+  attr(d, "call") <- call
+  d
 }
 
 sweep_op <- function(FUN) {
@@ -220,17 +338,22 @@ sweep <- function(x, MARGIN, STATS, FUN = "-", check.margin = TRUE, ...) {
   op <- sweep_op(FUN)
   if (is_lazy(x) && !is.null(op) && length(MARGIN) == 1L && MARGIN %in% 1:2 && !length(list(...))) {
     r <- .Call(lzs_sweep, x, MARGIN, STATS, op)
-    if (!is.null(r)) return(r)
+    # As base::sweep, which computes FUN(x, <STATS spread to dim(x)>).
+    n <- length(x)
+    if (!is.null(r)) {
+      return(dress(r, binary_attributes(eager_attributes(x), n, list(dim = dim(x)), n, n,
+                                        most = op %in% c("-", "+", "*", "/"))))
+    }
   }
   base::sweep(eager(x), MARGIN, eager(STATS), FUN, check.margin, ...)
 }
 
-row_col <- function(name, base_fun) {
+row_col <- function(name, base_fun, margin) {
   force(name)
   function(x, na.rm = FALSE, dims = 1L) {
     if (is_lazy(x) && identical(as.integer(dims), 1L)) {
       r <- .Call(lzs_reduce, name, x, na.rm)
-      if (!is.null(r)) return(r)
+      if (!is.null(r)) return(dress(r, margin_attributes(x, margin)))
     }
     base_fun(eager(x), na.rm = na.rm, dims = dims)
   }
@@ -238,16 +361,16 @@ row_col <- function(name, base_fun) {
 
 #' @rdname lazy-aware
 #' @export
-rowSums <- row_col("rowSums", base::rowSums)
+rowSums <- row_col("rowSums", base::rowSums, 1)
 
 #' @rdname lazy-aware
 #' @export
-rowMeans <- row_col("rowMeans", base::rowMeans)
+rowMeans <- row_col("rowMeans", base::rowMeans, 1)
 
 #' @rdname lazy-aware
 #' @export
-colSums <- row_col("colSums", base::colSums)
+colSums <- row_col("colSums", base::colSums, 2)
 
 #' @rdname lazy-aware
 #' @export
-colMeans <- row_col("colMeans", base::colMeans)
+colMeans <- row_col("colMeans", base::colMeans, 2)

@@ -13,3 +13,4 @@ pub mod stats;
 pub mod summary;
 #[cfg(test)]
 mod testutil;
+pub mod warn;

@@ -107,6 +107,15 @@ pub fn mean(blocks: &mut Feed, na_rm: bool) -> f64 {
     s.get()
 }
 
+/// R's `mean(x, na.rm = na_rm)` of integers or logicals: one long double sum, divided once.
+pub fn mean_of_integers(blocks: &mut Feed, na_rm: bool) -> f64 {
+    let mut s = Ld::new(0.0);
+    let mut n = 0usize;
+    blocks(&mut |b| n += s.add(b, na_rm));
+    s.div(n as f64);
+    s.get()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +134,14 @@ mod tests {
         assert_eq!(mean(&mut feed(&[1.0, 2.0, 4.0], 1), false), 7.0 / 3.0);
         assert_eq!(mean(&mut feed(&[f64::MAX, f64::MAX], 1), false), f64::MAX);
         assert!(mean(&mut feed(&[], 1), false).is_nan());
+        assert_eq!(
+            mean_of_integers(&mut feed(&[1.0, 2.0, 4.0], 2), false),
+            7.0 / 3.0
+        );
+        assert_eq!(
+            mean_of_integers(&mut feed(&[1.0, f64::NAN, 4.0], 2), true),
+            2.5
+        );
     }
 
     #[test]

@@ -5,15 +5,17 @@
 
 mod live;
 mod ops;
+mod rtype;
 mod source;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use live::{live_roots, register_root};
 pub use ops::{r_pow, BinaryOp, UnaryOp};
+pub use rtype::{is_na, value_decides_type, RType, INT_MAX, NA_REAL};
 pub use source::{Extent, Keepalive, Source};
 
 pub type NodeRef = Arc<Node>;
@@ -119,10 +121,6 @@ impl ReduceOp {
             _ => Shape::scalar(),
         }
     }
-
-    pub fn is_logical(self) -> bool {
-        matches!(self, ReduceOp::All | ReduceOp::Any)
-    }
 }
 
 pub enum Expr {
@@ -149,14 +147,18 @@ pub enum Expr {
 pub struct Node {
     pub expr: Expr,
     pub shape: Shape,
-    /// The R type of the values: logical (TRUE/FALSE/NA as 1/0/NaN) or double.
-    pub logical: bool,
+    /// The R type of the values (all travel as f64; see `rtype`).
+    pub rtype: RType,
+    /// For logical and integer nodes, a bound on |value| over the non-NA values (infinite when unknown).
+    pub int_bound: f64,
     /// Longest chain of elementwise operations to evaluate per element.
     pub depth: u32,
     /// Square, and x[i, j] == x[j, i] by construction.
     pub symmetric: bool,
     /// Square with an all-zero diagonal by construction.
     pub zero_diag: bool,
+    /// R's "NaNs produced" was raised for this node's values (R warns once, when it computes them).
+    nan_warned: AtomicBool,
     key: u64,
     id: u64,
 }
@@ -199,6 +201,11 @@ impl Reducer {
     pub fn id(&self) -> u64 {
         self.id
     }
+
+    /// The R type of the value.
+    pub fn rtype(&self) -> RType {
+        self.input.rtype.reduced(self.op)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -213,6 +220,8 @@ pub enum GraphError {
     },
     #[error("distances need the rows of a numeric vector or matrix held in memory")]
     DistInput,
+    #[error("integer {op} may overflow (R gives NA with a warning), so it is not deferred")]
+    MayOverflow { op: &'static str },
 }
 
 fn shape_str(s: Shape) -> String {
@@ -233,7 +242,8 @@ fn key_of(parts: impl Hash) -> u64 {
 
 struct Facts {
     shape: Shape,
-    logical: bool,
+    rtype: RType,
+    int_bound: f64,
     depth: u32,
     symmetric: bool,
     zero_diag: bool,
@@ -244,10 +254,12 @@ fn make(expr: Expr, f: Facts) -> NodeRef {
     Arc::new(Node {
         expr,
         shape: f.shape,
-        logical: f.logical,
+        rtype: f.rtype,
+        int_bound: f.int_bound,
         depth: f.depth,
         symmetric: f.symmetric,
         zero_diag: f.zero_diag,
+        nan_warned: AtomicBool::new(false),
         key: f.key,
         id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
     })
@@ -256,6 +268,13 @@ fn make(expr: Expr, f: Facts) -> NodeRef {
 impl Node {
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Raises R's "NaNs produced" for this node, the first time only.
+    pub fn warn_nan_produced(&self) {
+        if !self.nan_warned.swap(true, Ordering::Relaxed) {
+            crate::warn::warn("NaNs produced");
+        }
     }
 
     pub fn as_const(&self) -> Option<f64> {
@@ -287,7 +306,7 @@ impl Node {
         if std::ptr::eq(a, b) {
             return true;
         }
-        if a.key != b.key || a.shape != b.shape {
+        if a.key != b.key || a.shape != b.shape || a.rtype != b.rtype {
             return false;
         }
         match (&a.expr, &b.expr) {
@@ -330,19 +349,35 @@ impl Reducer {
     }
 }
 
-/// A node over `src` with the given shape (`rows * cols` must be the source's length).
+/// The integer bound a node of `rtype` carries: 1 for logicals, `int` for integers, none for doubles.
+fn int_bound_of(rtype: RType, int: f64) -> f64 {
+    match rtype {
+        RType::Logical => 1.0,
+        RType::Integer => int,
+        RType::Double => f64::INFINITY,
+    }
+}
+
+/// A node over `src` with the given shape (`rows * cols` must be the source's length), of R type double.
 pub fn source(src: Arc<Source>, shape: Shape) -> NodeRef {
+    typed_source(src, shape, RType::Double, f64::INFINITY)
+}
+
+/// A node over `src` whose values R sees as `rtype`; for logical and integer data, `int_bound` bounds
+/// |value| over the non-NA values.
+pub fn typed_source(src: Arc<Source>, shape: Shape, rtype: RType, int_bound: f64) -> NodeRef {
     assert_eq!(
         src.len() as u64,
         shape.len(),
         "source length must match its shape"
     );
-    let key = key_of(("src", src.address(), shape));
+    let key = key_of(("src", src.address(), shape, rtype));
     make(
         Expr::Source(src),
         Facts {
             shape,
-            logical: false,
+            rtype,
+            int_bound: int_bound_of(rtype, int_bound),
             depth: 0,
             symmetric: false,
             zero_diag: false,
@@ -351,16 +386,23 @@ pub fn source(src: Arc<Source>, shape: Shape) -> NodeRef {
     )
 }
 
+/// A double constant.
 pub fn constant(v: f64) -> NodeRef {
+    typed_constant(v, RType::Double)
+}
+
+/// A constant R sees as `rtype` (NaN is NA for logicals and integers).
+pub fn typed_constant(v: f64, rtype: RType) -> NodeRef {
     make(
         Expr::Const(v),
         Facts {
             shape: Shape::scalar(),
-            logical: false,
+            rtype,
+            int_bound: int_bound_of(rtype, if v.is_nan() { 0.0 } else { v.abs() }),
             depth: 0,
             symmetric: false,
             zero_diag: false,
-            key: key_of(("const", v.to_bits())),
+            key: key_of(("const", v.to_bits(), rtype)),
         },
     )
 }
@@ -375,7 +417,8 @@ pub fn dist(points: &NodeRef) -> Result<NodeRef, GraphError> {
         Expr::Dist(points.clone()),
         Facts {
             shape: Shape::matrix(n, n),
-            logical: false,
+            rtype: RType::Double,
+            int_bound: f64::INFINITY,
             depth: 1,
             symmetric: true,
             zero_diag: true,
@@ -385,15 +428,17 @@ pub fn dist(points: &NodeRef) -> Result<NodeRef, GraphError> {
 }
 
 pub fn unary(op: UnaryOp, a: &NodeRef) -> NodeRef {
+    let rtype = a.rtype.unary(op);
     if let Some(v) = a.as_const() {
-        return constant(op.eval(v));
+        return typed_constant(op.eval(v), rtype);
     }
     let keeps_zero = op.eval(0.0) == 0.0;
     make(
         Expr::Unary(op, a.clone()),
         Facts {
             shape: a.shape,
-            logical: op.is_logical(),
+            rtype,
+            int_bound: int_bound_of(rtype, a.int_bound),
             depth: a.depth + 1,
             symmetric: a.symmetric,
             zero_diag: a.zero_diag && keeps_zero,
@@ -432,12 +477,24 @@ pub fn binary_shape(a: Shape, b: Shape) -> Result<Shape, GraphError> {
     err()
 }
 
+/// The R type and integer bound of `a op b`; integer arithmetic that might leave R's integer range is
+/// refused (R would give NA and warn).
+fn binary_type(op: BinaryOp, a: &Node, b: &Node) -> Result<(RType, f64), GraphError> {
+    let rtype = RType::binary(a.rtype, op, b.rtype);
+    let bound = int_bound_of(rtype, rtype::binary_bound(op, a.int_bound, b.int_bound));
+    if rtype == RType::Integer && (bound.is_nan() || bound > INT_MAX) {
+        return Err(GraphError::MayOverflow { op: op.r_name() });
+    }
+    Ok((rtype, bound))
+}
+
 pub fn binary(op: BinaryOp, a: &NodeRef, b: &NodeRef) -> Result<NodeRef, GraphError> {
     let shape = binary_shape(a.shape, b.shape)?;
+    let (rtype, int_bound) = binary_type(op, a, b)?;
     if let (Some(x), Some(y)) = (a.as_const(), b.as_const()) {
-        return Ok(constant(op.eval(x, y)));
+        return Ok(typed_constant(op.eval(x, y), rtype));
     }
-    if op == BinaryOp::Pow && b.as_const() == Some(1.0) && a.shape == shape {
+    if op == BinaryOp::Pow && b.as_const() == Some(1.0) && a.shape == shape && a.rtype == rtype {
         return Ok(a.clone());
     }
     let full = |n: &NodeRef| n.shape == shape;
@@ -462,7 +519,8 @@ pub fn binary(op: BinaryOp, a: &NodeRef, b: &NodeRef) -> Result<NodeRef, GraphEr
         Expr::Binary(op, a.clone(), b.clone()),
         Facts {
             shape,
-            logical: op.is_logical(),
+            rtype,
+            int_bound,
             depth: a.depth.max(b.depth) + 1,
             symmetric,
             zero_diag,
@@ -498,6 +556,7 @@ pub fn sweep(
         } => *m != margin && *o == op && inner.symmetric && Node::same(s, stats),
         _ => false,
     };
+    let (rtype, int_bound) = binary_type(op, x, stats)?;
     Ok(make(
         Expr::Sweep {
             x: x.clone(),
@@ -507,7 +566,8 @@ pub fn sweep(
         },
         Facts {
             shape: x.shape,
-            logical: op.is_logical(),
+            rtype,
+            int_bound,
             depth: x.depth.max(stats.depth) + 1,
             symmetric,
             zero_diag: false,
@@ -532,7 +592,8 @@ pub fn transpose(x: &NodeRef) -> NodeRef {
         Expr::Transpose(x.clone()),
         Facts {
             shape,
-            logical: x.logical,
+            rtype: x.rtype,
+            int_bound: x.int_bound,
             depth: x.depth + 1,
             symmetric: false,
             zero_diag: x.zero_diag,
@@ -550,7 +611,8 @@ pub fn off_diag(x: &NodeRef) -> NodeRef {
         Expr::OffDiag(x.clone()),
         Facts {
             shape: x.shape,
-            logical: x.logical,
+            rtype: x.rtype,
+            int_bound: x.int_bound,
             depth: x.depth + 1,
             symmetric: x.symmetric,
             zero_diag: true,
@@ -573,22 +635,12 @@ pub fn rebuild(node: &NodeRef, children: Vec<NodeRef>) -> Result<NodeRef, GraphE
     })
 }
 
-/// The same values typed as R logicals (materialised comparisons stay logical).
-pub fn as_logical(node: &NodeRef) -> NodeRef {
-    make(
-        match &node.expr {
-            Expr::Source(s) => Expr::Source(s.clone()),
-            _ => panic!("as_logical applies to sources"),
-        },
-        Facts {
-            shape: node.shape,
-            logical: true,
-            depth: 0,
-            symmetric: false,
-            zero_diag: false,
-            key: key_of(("lgl", node.key)),
-        },
-    )
+/// A source node seen as another R type (a materialised intermediate keeps its node's type).
+pub fn retyped(node: &NodeRef, rtype: RType, int_bound: f64) -> NodeRef {
+    match &node.expr {
+        Expr::Source(s) => typed_source(s.clone(), node.shape, rtype, int_bound),
+        _ => panic!("retyped applies to sources"),
+    }
 }
 
 /// A memoised reducer of `input` and the node holding its value.
@@ -606,7 +658,11 @@ pub fn reduce(op: ReduceOp, input: &NodeRef, na_rm: bool) -> NodeRef {
         Expr::Reduced(r),
         Facts {
             shape: op.result_shape(input.shape),
-            logical: op.is_logical(),
+            rtype: input.rtype.reduced(op),
+            int_bound: int_bound_of(
+                input.rtype.reduced(op),
+                rtype::reduced_bound(op, input.int_bound, input.shape.len()),
+            ),
             depth: 0,
             symmetric: false,
             zero_diag: false,

@@ -96,11 +96,6 @@ impl UnaryOp {
         UnaryOp::ALL.into_iter().find(|op| op.r_name() == name)
     }
 
-    /// Whether the result is an R logical.
-    pub fn is_logical(self) -> bool {
-        matches!(self, UnaryOp::Not | UnaryOp::IsNa | UnaryOp::IsFinite)
-    }
-
     #[inline]
     pub fn eval(self, x: f64) -> f64 {
         match self {
@@ -182,13 +177,6 @@ impl BinaryOp {
 
     pub fn from_r_name(name: &str) -> Option<BinaryOp> {
         BinaryOp::ALL.into_iter().find(|op| op.r_name() == name)
-    }
-
-    pub fn is_logical(self) -> bool {
-        !matches!(
-            self,
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow
-        )
     }
 
     /// Whether `a op b == b op a` for all values, which keeps sweeps and products symmetric.

@@ -27,7 +27,9 @@ unsafe impl Sync for Storage {}
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Extent {
     pub all_finite: bool,
+    /// Largest |value| and smallest value; meaningful only when `all_finite`.
     pub max_abs: f64,
+    pub min: f64,
 }
 
 pub struct Source {
@@ -95,14 +97,17 @@ impl Source {
                 v.par_chunks(crate::summary::CHUNK)
                     .all(|c| c.iter().all(|x| x.is_finite()))
             });
-            let max_abs = if all_finite {
-                v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
+            let (max_abs, min) = if all_finite {
+                v.iter().fold((0.0f64, f64::INFINITY), |(m, lo), x| {
+                    (m.max(x.abs()), lo.min(*x))
+                })
             } else {
-                f64::INFINITY
+                (f64::INFINITY, f64::NEG_INFINITY)
             };
             Extent {
                 all_finite,
                 max_abs,
+                min,
             }
         })
     }

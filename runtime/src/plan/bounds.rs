@@ -59,11 +59,31 @@ pub fn abs_bound(n: &Node) -> Option<f64> {
     b.is_finite().then_some(b)
 }
 
+/// Whether no value of `n` can be negative (NaN can be).
 fn non_negative(n: &Node) -> bool {
-    matches!(
-        n.expr,
-        Expr::Dist(_) | Expr::Unary(UnaryOp::Abs | UnaryOp::Sqrt, _)
-    )
+    match &n.expr {
+        Expr::Source(s) => {
+            let e = s.extent();
+            e.all_finite && e.min >= 0.0
+        }
+        Expr::Const(c) => *c >= 0.0,
+        Expr::Dist(_) | Expr::Unary(UnaryOp::Abs | UnaryOp::Sqrt | UnaryOp::Exp, _) => true,
+        Expr::Binary(BinaryOp::Add | BinaryOp::Mul, a, b) => non_negative(a) && non_negative(b),
+        Expr::Transpose(x) | Expr::OffDiag(x) => non_negative(x),
+        _ => false,
+    }
+}
+
+/// Whether `op` applied to `a` can never turn a number into NaN, so R's "NaNs produced" cannot arise
+/// and kernels need not look for it.
+pub fn never_produces_nan(op: UnaryOp, a: &Node) -> bool {
+    match op {
+        UnaryOp::Sqrt | UnaryOp::Log | UnaryOp::Log2 | UnaryOp::Log10 | UnaryOp::Log1p => {
+            non_negative(a)
+        }
+        UnaryOp::Sin | UnaryOp::Cos | UnaryOp::Tan => abs_bound(a).is_some(),
+        _ => true,
+    }
 }
 
 /// The value of `r` when it follows from bounds alone: `all(is.finite(e))` is TRUE and

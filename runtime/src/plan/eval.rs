@@ -4,15 +4,16 @@
 
 use std::sync::Arc;
 
-use super::lower::Lowerer;
+use super::lower::{Lowerer, NanChecks};
 use super::{force_node, run, PlanError};
 use crate::config;
 use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{self, Expr, NodeRef, Shape, Source};
 use crate::kernel::{Domain, Kernel};
 
-/// A kernel writing every value of `node` (whose reducers must be computed), column-major.
-pub(super) fn store_kernel(node: &NodeRef) -> Kernel {
+/// A kernel writing every value of `node` (whose reducers must be computed), column-major, and its
+/// "NaNs produced" checks.
+pub(super) fn store_kernel(node: &NodeRef) -> (Kernel, NanChecks) {
     let domain = Domain {
         rows: node.shape.rows,
         cols: node.shape.cols,
@@ -26,6 +27,7 @@ pub(super) fn store_kernel(node: &NodeRef) -> Kernel {
 /// A node lowered once to a store kernel, so that repeated element requests cost only the loop.
 pub struct StoreEval {
     kernel: Kernel,
+    checks: NanChecks,
     program: Box<dyn exec::Program>,
 }
 
@@ -33,9 +35,13 @@ impl StoreEval {
     /// Computes the reducers `node` needs and prepares its kernel.
     pub fn new(node: &NodeRef) -> Result<StoreEval, PlanError> {
         force_node(node)?;
-        let kernel = store_kernel(node);
+        let (kernel, checks) = store_kernel(node);
         let program = crate::interp::Interp.prepare_for_store(&kernel);
-        Ok(StoreEval { kernel, program })
+        Ok(StoreEval {
+            kernel,
+            checks,
+            program,
+        })
     }
 
     /// Writes elements `start..start + out.len()` of the lower triangle (the order of a `dist` object:
@@ -71,10 +77,15 @@ impl StoreEval {
     pub fn eval(&self, start: u64, out: &mut [f64]) {
         let chunks = exec::range_chunks(self.kernel.domain, start, out.len() as u64);
         let target = StoreTarget::new(out, start);
-        for c in &chunks {
-            let mut acc = Vec::new();
-            self.program.run(c, &mut acc, Some(&target));
-        }
+        let outs = exec::run_prepared(
+            &self.kernel,
+            self.program.as_ref(),
+            &chunks,
+            Some(&target),
+            None,
+        )
+        .expect("a pass without polling is never cancelled");
+        self.checks.report(&outs);
     }
 }
 
@@ -113,13 +124,13 @@ pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError
         return Ok(());
     }
     force_node(node)?;
-    let kernel = store_kernel(node);
+    let (kernel, checks) = store_kernel(node);
     let chunks = exec::chunks(kernel.domain, config::get().chunk_rows, 1);
     COUNTERS
         .materializations
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let target = StoreTarget::new(out, 0);
-    run(&kernel, &chunks, Some(&target))?;
+    checks.report(&run(&kernel, &chunks, Some(&target))?);
     Ok(())
 }
 
@@ -137,11 +148,8 @@ fn as_source(node: &NodeRef) -> Result<NodeRef, PlanError> {
         return Ok(node.clone());
     }
     let values = materialize(node)?;
-    let mut src = graph::source(Arc::new(Source::owned(values)), node.shape);
-    if node.logical {
-        src = graph::as_logical(&src);
-    }
-    Ok(src)
+    let src = graph::source(Arc::new(Source::owned(values)), node.shape);
+    Ok(graph::retyped(&src, node.rtype, node.int_bound))
 }
 
 fn has_pending(node: &NodeRef) -> bool {
@@ -150,11 +158,26 @@ fn has_pending(node: &NodeRef) -> bool {
     !pending.is_empty()
 }
 
+/// Whether the values of `node` are known without a pass (a source, a constant, a computed reducer).
+pub fn is_known(node: &NodeRef) -> bool {
+    match &node.expr {
+        Expr::Source(_) | Expr::Const(_) => true,
+        Expr::Reduced(r) => r.is_done(),
+        _ => false,
+    }
+}
+
 /// Applies the admission rules to a freshly built node: past `max_depth` its operands are materialised
-/// (keeping loops like `x <- sqrt(x - mean(x))` finite); an elementwise result shorter than
-/// `defer_min_len` whose inputs are all known is computed at once.
+/// (keeping loops like `x <- sqrt(x - mean(x))` finite); an elementwise result, or a reducer, over fewer
+/// than `defer_min_len` elements whose inputs are all known is computed at once.
 pub fn admit(node: NodeRef) -> Result<NodeRef, PlanError> {
     let cfg = config::get();
+    if let Expr::Reduced(r) = &node.expr {
+        if r.input.shape.len() < cfg.defer_min_len && !has_pending(&r.input) {
+            super::force(r)?;
+        }
+        return Ok(node);
+    }
     let node = if node.depth > cfg.max_depth {
         let children: Vec<NodeRef> = node
             .children()

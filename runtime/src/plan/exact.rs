@@ -19,14 +19,28 @@ pub fn applies(r: &Reducer) -> bool {
 }
 
 /// Calls `f` with consecutive blocks of `node`'s values.
-struct Blocks<'a> {
+pub(super) struct Blocks<'a> {
     node: &'a NodeRef,
     /// The whole vector, when it fits in one block (evaluated once, read by every pass).
     whole: Option<Vec<f64>>,
     error: Option<PlanError>,
 }
 
-impl Blocks<'_> {
+impl<'a> Blocks<'a> {
+    pub(super) fn new(node: &'a NodeRef) -> Blocks<'a> {
+        Blocks {
+            node,
+            whole: None,
+            error: None,
+        }
+    }
+
+    /// One pass over the values, in element order.
+    pub(super) fn each(mut self, f: &mut dyn FnMut(&[f64])) -> Result<(), PlanError> {
+        self.feed(f);
+        self.error.map_or(Ok(()), Err)
+    }
+
     fn feed(&mut self, f: &mut dyn FnMut(&[f64])) {
         COUNTERS
             .passes
@@ -43,7 +57,7 @@ impl Blocks<'_> {
             return;
         }
         let n = self.node.shape.len();
-        let kernel = store_kernel(self.node);
+        let (kernel, checks) = store_kernel(self.node);
         let domain = kernel.domain;
         let mut buf = vec![0.0; BLOCK.min(n) as usize];
         let mut start = 0;
@@ -52,9 +66,12 @@ impl Blocks<'_> {
             let out = &mut buf[..len as usize];
             let chunks = exec::range_chunks(domain, start, len);
             let target = StoreTarget::new(out, start);
-            if let Err(e) = run(&kernel, &chunks, Some(&target)) {
-                self.error = Some(e.into());
-                return;
+            match run(&kernel, &chunks, Some(&target)) {
+                Ok(outs) => checks.report(&outs),
+                Err(e) => {
+                    self.error = Some(e.into());
+                    return;
+                }
             }
             f(out);
             start += len;
@@ -67,15 +84,12 @@ impl Blocks<'_> {
 
 /// The value of `r` (all its dependencies computed), as R's sum/mean/prod would give it.
 pub fn reduce(r: &Reducer) -> Result<f64, PlanError> {
-    let mut blocks = Blocks {
-        node: &r.input,
-        whole: None,
-        error: None,
-    };
+    let mut blocks = Blocks::new(&r.input);
     let mut feed = |f: &mut dyn FnMut(&[f64])| blocks.feed(f);
     let v = match r.op {
         ReduceOp::Sum => rsum::sum(&mut feed, r.na_rm),
         ReduceOp::Prod => rsum::prod(&mut feed, r.na_rm),
+        ReduceOp::Mean if r.input.rtype.is_integral() => rsum::mean_of_integers(&mut feed, r.na_rm),
         ReduceOp::Mean => rsum::mean(&mut feed, r.na_rm),
         _ => unreachable!("exact::applies"),
     };

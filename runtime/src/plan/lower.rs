@@ -1,12 +1,14 @@
 //! Lowering: graph nodes to a kernel's SSA list. Each node is lowered in a context saying which loop
 //! variables index its rows and columns (a transpose swaps them, a sweep's statistics see only one), with
 //! CSE over identical instructions, shared data slots per memory block, and reducer values as parameters.
+//! A function that can turn numbers into NaN (R's `sqrt(-1)` warns "NaNs produced") also gets an output
+//! counting the elements where it did, unless bounds prove it cannot.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::exec::OutValue;
-use crate::graph::{BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer, Shape};
+use crate::graph::{BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer, Shape, UnaryOp};
 use crate::kernel::{Data, Domain, Idx, Inst, Kernel, OutKind, Output, Value};
 
 /// Which loop variables index a node's rows and columns, and the shape whose leading dimension locates
@@ -29,6 +31,22 @@ pub struct Lowerer {
     nodes: HashMap<(u64, Ctx), Value>,
     /// Row-sum outputs already emitted, by (value, skip_nan): a total of the same values is their sum.
     row_sums: HashMap<(Value, bool), usize>,
+    nan_checks: NanChecks,
+}
+
+/// Outputs counting the elements where a node turned a number into NaN, and the nodes.
+#[derive(Default)]
+pub struct NanChecks(Vec<(usize, NodeRef)>);
+
+impl NanChecks {
+    /// Raises "NaNs produced" for each node that did so in a pass with these outputs.
+    pub fn report(&self, outs: &[OutValue]) {
+        for (o, node) in &self.0 {
+            if outs[*o].scalar() > 0.0 {
+                node.warn_nan_produced();
+            }
+        }
+    }
 }
 
 impl Lowerer {
@@ -43,17 +61,19 @@ impl Lowerer {
             data_slots: HashMap::new(),
             nodes: HashMap::new(),
             row_sums: HashMap::new(),
+            nan_checks: NanChecks::default(),
         }
     }
 
-    pub fn finish(self) -> Kernel {
-        Kernel {
+    pub fn finish(self) -> (Kernel, NanChecks) {
+        let kernel = Kernel {
             domain: self.domain,
             insts: self.insts,
             outputs: self.outputs,
             data: self.data,
             params: self.params,
-        }
+        };
+        (kernel, self.nan_checks)
     }
 
     fn push(&mut self, inst: Inst) -> Value {
@@ -164,8 +184,17 @@ impl Lowerer {
                 })
             }
             Expr::Unary(op, a) => {
-                let a = self.lower(a, ctx);
-                self.push(Inst::Unary(*op, a))
+                let av = self.lower(a, ctx);
+                let v = self.push(Inst::Unary(*op, av));
+                if !super::bounds::never_produces_nan(*op, a) {
+                    let produced = self.push(Inst::Unary(UnaryOp::IsNa, v));
+                    let given = self.push(Inst::Unary(UnaryOp::IsNa, av));
+                    let number = self.push(Inst::Unary(UnaryOp::Not, given));
+                    let new_nan = self.push(Inst::Binary(BinaryOp::And, produced, number));
+                    let o = self.output(OutKind::Sum, new_nan, false);
+                    self.nan_checks.0.push((o, node.clone()));
+                }
+                v
             }
             Expr::Binary(op, a, b) => {
                 let av = self.lower(a, Lowerer::operand_ctx(a.shape, node.shape, ctx));
@@ -240,8 +269,16 @@ impl Lowerer {
         match r.op {
             ReduceOp::Sum => Finish::Scalar(self.output(OutKind::Sum, v, skip)),
             ReduceOp::Prod => Finish::Scalar(self.output(OutKind::Prod, v, skip)),
-            ReduceOp::Min => Finish::Scalar(self.output(OutKind::Min, v, skip)),
-            ReduceOp::Max => Finish::Scalar(self.output(OutKind::Max, v, skip)),
+            ReduceOp::Min | ReduceOp::Max => {
+                let min = r.op == ReduceOp::Min;
+                let e = self.output(if min { OutKind::Min } else { OutKind::Max }, v, skip);
+                if skip {
+                    let count = self.output(OutKind::Count, v, false);
+                    Finish::Extreme { out: e, count, min }
+                } else {
+                    Finish::Scalar(e)
+                }
+            }
             ReduceOp::Mean => {
                 let s = self.output(OutKind::Sum, v, skip);
                 if skip {
@@ -304,6 +341,12 @@ impl Lowerer {
 #[derive(Debug, Clone, Copy)]
 pub enum Finish {
     Scalar(usize),
+    /// min or max with na.rm: of no values it is R's ±Inf with R's warning.
+    Extreme {
+        out: usize,
+        count: usize,
+        min: bool,
+    },
     Scaled(usize, f64),
     Ratio(usize, usize),
     Logical {
@@ -324,6 +367,16 @@ impl Finish {
     pub fn apply(&self, outs: &[OutValue]) -> Arc<[f64]> {
         match *self {
             Finish::Scalar(s) => Arc::from(vec![outs[s].scalar()]),
+            Finish::Extreme { out, count, min } => {
+                if outs[count].scalar() == 0.0 {
+                    crate::warn::warn(if min {
+                        "no non-missing arguments to min; returning Inf"
+                    } else {
+                        "no non-missing arguments to max; returning -Inf"
+                    });
+                }
+                Arc::from(vec![outs[out].scalar()])
+            }
             Finish::Scaled(s, n) => Arc::from(vec![outs[s].scalar_div(n)]),
             Finish::Ratio(s, c) => Arc::from(vec![outs[s].scalar_div(outs[c].scalar())]),
             Finish::Logical {

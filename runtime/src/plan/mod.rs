@@ -7,6 +7,7 @@ mod bounds;
 mod eval;
 mod exact;
 mod lower;
+mod rvalue;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -18,7 +19,9 @@ use crate::interp::Interp;
 use crate::kernel::{Domain, OutKind};
 
 pub use bounds::abs_bound;
-pub use eval::{admit, check_size, check_size_of, materialize, materialize_into, StoreEval};
+pub use eval::{
+    admit, check_size, check_size_of, is_known, materialize, materialize_into, StoreEval,
+};
 use lower::Lowerer;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -195,7 +198,11 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
             continue;
         }
         if exact::applies(r) {
-            r.set(Arc::from(vec![exact::reduce(r)?]));
+            r.set(rvalue::finish(
+                r,
+                Arc::from(vec![exact::reduce(r)?]),
+                false,
+            )?);
             continue;
         }
         match unique.iter().find(|u| Reducer::same(u, r)) {
@@ -216,7 +223,7 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
     unique.sort_by_key(|r| r.op.result_shape(r.input.shape).is_scalar());
     let mut lw = Lowerer::new(domain);
     let finishes: Vec<_> = unique.iter().map(|r| lw.reducer(r)).collect();
-    let kernel = lw.finish();
+    let (kernel, checks) = lw.finish();
     let row_outputs = kernel
         .outputs
         .iter()
@@ -233,8 +240,9 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
         .elements
         .fetch_add(domain.visited(), std::sync::atomic::Ordering::Relaxed);
     let outs = run(&kernel, &chunks, None)?;
+    checks.report(&outs);
     for (r, f) in unique.iter().zip(&finishes) {
-        let v = f.apply(&outs);
+        let v = rvalue::finish(r, f.apply(&outs), true)?;
         for c in copies.get(&r.id()).into_iter().flatten() {
             c.set(v.clone());
         }
