@@ -297,7 +297,12 @@ pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
         if view != ViewMode::Full {
             return Ok(nil());
         }
-        finish(graph::dist(&points_of(a)?)?, ViewMode::LowerTri)
+        let points = points_of(a)?;
+        // stats::dist leaves out coordinates that are NA (or Inf - Inf) and rescales: left to R.
+        if !points.as_source().is_some_and(|s| s.extent().all_finite) {
+            return Ok(nil());
+        }
+        finish(graph::dist(&points)?, ViewMode::LowerTri)
     })
 }
 
@@ -329,8 +334,12 @@ pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
         // SAFETY: reading a logical scalar argument.
         let na_rm = unsafe { Rf_asLogical(na_rm) } == 1;
         let (a, view) = operand(x, "x")?;
-        if graph::value_decides_type(op, a.rtype, a.shape.len(), na_rm) {
-            return Ok(nil());
+        if graph::value_decides_type(op, a.rtype, a.shape.len(), a.int_bound, na_rm) {
+            return if view == ViewMode::Full {
+                scalar_typed_by_value(&graph::reduce(op, &a, na_rm))
+            } else {
+                Ok(nil())
+            };
         }
         if view == ViewMode::LowerTri {
             // The lower triangle of a symmetric matrix with a zero diagonal holds half its sum.
@@ -360,6 +369,30 @@ pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
         }
         finish(graph::reduce(op, &a, na_rm), ViewMode::Full)
     })
+}
+
+/// The value of a scalar reducer, computed now, as R types it by looking at it: an integer beyond R's
+/// range (or an infinite min of nothing) is a double.
+fn scalar_typed_by_value(node: &NodeRef) -> RResult<SEXP> {
+    plan::force_node(node)?;
+    let Expr::Reduced(r) = &node.expr else {
+        unreachable!("a reducer's node")
+    };
+    let v = r.value().expect("just computed")[0];
+    progress_done();
+    // SAFETY: allocation on the main thread.
+    unsafe {
+        Ok(match node.rtype {
+            RType::Integer if v.is_nan() => Rf_ScalarInteger(R_NA_INTEGER),
+            RType::Integer if v.abs() <= graph::INT_MAX => Rf_ScalarInteger(v as c_int),
+            RType::Logical => Rf_ScalarLogical(if v.is_nan() {
+                R_NA_INTEGER
+            } else {
+                c_int::from(v != 0.0)
+            }),
+            _ => Rf_ScalarReal(v),
+        })
+    }
 }
 
 /// The values of a lazy object as an ordinary R vector (with dim, or as a `dist`'s vector); the R side

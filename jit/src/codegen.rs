@@ -16,7 +16,7 @@ use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{FuncId, Linkage, Module};
 
-use lazyshare_runtime::graph::{BinaryOp, UnaryOp};
+use lazyshare_runtime::graph::{BinaryOp, UnaryOp, NA_REAL};
 use lazyshare_runtime::kernel::{classify, Class, Idx, Inst, Kernel, OutKind};
 
 use crate::libm::Libm;
@@ -409,7 +409,8 @@ impl Gen<'_, '_> {
                 let eq = self.b.ins().fcmp(FloatCC::Equal, x, zero);
                 let v = self.sel(eq, one, zero, w);
                 let nan = self.isnan(x);
-                self.sel(nan, x, v, w)
+                let na = self.konst(NA_REAL, w);
+                self.sel(nan, na, v, w)
             }
             UnaryOp::IsNa => {
                 let nan = self.isnan(x);
@@ -430,8 +431,11 @@ impl Gen<'_, '_> {
             | UnaryOp::Sin
             | UnaryOp::Cos
             | UnaryOp::Tan => {
+                // R returns a NaN argument itself (NA stays NA), whatever libm makes of it.
                 let f = self.libm.unary(op);
-                self.libm_call(f, &[x], w)
+                let y = self.libm_call(f, &[x], w);
+                let nan = self.isnan(x);
+                self.sel(nan, x, y, w)
             }
         }
     }
@@ -447,7 +451,7 @@ impl Gen<'_, '_> {
             let nan_x = g.isnan(x);
             let nan_y = g.isnan(y);
             let nan = g.or_mask(nan_x, nan_y);
-            let na = g.konst(f64::NAN, w);
+            let na = g.konst(NA_REAL, w);
             g.sel(nan, na, v, w)
         };
         match op {
@@ -456,15 +460,17 @@ impl Gen<'_, '_> {
             BinaryOp::Mul => self.b.ins().fmul(x, y),
             BinaryOp::Div => self.b.ins().fdiv(x, y),
             BinaryOp::Pow => match yconst {
+                // R's own special cases (R_POW): exact.
                 Some(2.0) => self.b.ins().fmul(x, x),
                 Some(1.0) => x,
                 Some(0.0) => self.konst(1.0, w),
-                Some(0.5) => self.b.ins().sqrt(x),
-                Some(3.0) => {
+                // Faster than pow but not always its last bit: only where values are just summed.
+                Some(0.5) if self.k.accumulates_only() => self.b.ins().sqrt(x),
+                Some(3.0) if self.k.accumulates_only() => {
                     let sq = self.b.ins().fmul(x, x);
                     self.b.ins().fmul(sq, x)
                 }
-                Some(4.0) => {
+                Some(4.0) if self.k.accumulates_only() => {
                     let sq = self.b.ins().fmul(x, x);
                     self.b.ins().fmul(sq, sq)
                 }
@@ -482,7 +488,7 @@ impl Gen<'_, '_> {
             BinaryOp::And => {
                 let zero = self.konst(0.0, w);
                 let one = self.konst(1.0, w);
-                let na = self.konst(f64::NAN, w);
+                let na = self.konst(NA_REAL, w);
                 let zx = self.b.ins().fcmp(FloatCC::Equal, x, zero);
                 let zy = self.b.ins().fcmp(FloatCC::Equal, y, zero);
                 let any_zero = self.or_mask(zx, zy);
@@ -493,7 +499,7 @@ impl Gen<'_, '_> {
             BinaryOp::Or => {
                 let zero = self.konst(0.0, w);
                 let one = self.konst(1.0, w);
-                let na = self.konst(f64::NAN, w);
+                let na = self.konst(NA_REAL, w);
                 let tx = self.b.ins().fcmp(FloatCC::OrderedNotEqual, x, zero);
                 let ty = self.b.ins().fcmp(FloatCC::OrderedNotEqual, y, zero);
                 let any_true = self.or_mask(tx, ty);
@@ -551,7 +557,8 @@ impl Gen<'_, '_> {
                         let xj = self.point_j[v][c as usize];
                         let xj = self.widen(xj, w);
                         let d = self.b.ins().fsub(xi, xj);
-                        if p == 1 {
+                        // |d| equals R's sqrt(d^2) but where d^2 over- or underflows: fine for sums.
+                        if p == 1 && self.k.accumulates_only() {
                             acc = Some(self.abs(d));
                             break;
                         }
@@ -562,7 +569,7 @@ impl Gen<'_, '_> {
                         });
                     }
                     let s = acc.expect("p >= 1");
-                    if p == 1 {
+                    if p == 1 && self.k.accumulates_only() {
                         s
                     } else {
                         self.b.ins().sqrt(s)

@@ -5,12 +5,27 @@
 
 lazy_class <- "lazyshare"
 
+# R's arithmetic operators: their results also take the operands' other attributes.
+arith_ops <- c("+", "-", "*", "/", "^", "%%", "%/%")
+
+# What class() says of a value without a class attribute. A lazy object's class is "lazyshare" followed by
+# these (or by its eager value's own class), so that S3 methods for matrices (unique, head, summary, ...)
+# and inherits() see what they would see on the eager value.
+implicit_classes <- c("matrix", "array", "numeric", "integer", "logical")
+
+implicit_class <- function(type, dim) {
+  if (length(dim) == 2L) c("matrix", "array")
+  else if (length(dim)) "array"
+  else switch(type, double = "numeric", type)
+}
+
 # The attributes of the eager value of x.
 eager_attributes <- function(x) {
   a <- attributes(x)
-  cls <- setdiff(a$class, lazy_class)
-  a$class <- NULL
-  if (length(cls)) a$class <- cls
+  if (lazy_class %in% a$class) {
+    cls <- setdiff(a$class, c(lazy_class, implicit_classes))
+    a$class <- if (length(cls)) cls
+  }
   a
 }
 
@@ -23,7 +38,8 @@ most_attributes <- function(a) a[setdiff(names(a), c("names", "dim", "dimnames")
 # result (e2's first, so that e1's win).
 binary_attributes <- function(a1, n1, a2, n2, n, most) {
   out <- list()
-  if (most) {
+  # An empty result gets no other attributes (real_binary returns before copying them).
+  if (most && n > 0) {
     if (n2 == n) out[names(most_attributes(a2))] <- most_attributes(a2)
     if (n1 == n) out[names(most_attributes(a1))] <- most_attributes(a1)
   }
@@ -52,7 +68,7 @@ op_attributes <- function(op, e1, e2) {
   n2 <- length(e2)
   n <- if (n1 == 0 || n2 == 0) 0 else max(n1, n2)
   binary_attributes(eager_attributes(e1), n1, eager_attributes(e2), n2, n,
-                    most = op %in% c("+", "-", "*", "/", "^", "%%", "%/%"))
+                    most = op %in% arith_ops)
 }
 
 # The attributes of `op(x)` for unary operators and Math functions: arithmetic negation and Math functions
@@ -89,7 +105,17 @@ margin_attributes <- function(x, margin) {
 # `r` (a lazy object, or an ordinary value when the result was small enough to compute at once) with the
 # attributes `a` of its eager value.
 dress <- function(r, a) {
-  if (is_lazy(r)) a$class <- c(lazy_class, a$class)
+  if (is_lazy(r)) {
+    a$class <- c(lazy_class, if (is.null(a$class)) implicit_class(typeof(r), a$dim) else a$class)
+  }
   attributes(r) <- if (length(a)) a else NULL
   r
+}
+
+# x with the attributes of its eager value: for a lazy object, one R treats as an ordinary vector (no
+# class) while its values are still computed only where R reads them.
+undressed <- function(x) {
+  a <- eager_attributes(x)
+  attributes(x) <- if (length(a)) a else NULL
+  x
 }

@@ -88,7 +88,7 @@ Summary.lazyshare <- function(..., na.rm = FALSE) {
   }
   if (length(args) == 1L && is_lazy(args[[1L]])) {
     x <- args[[1L]]
-    if (.Generic %in% c("all", "any") && is.double(x)) {
+    if (.Generic %in% c("all", "any") && is.double(x) && length(x)) {
       warning(simpleWarning(sprintf("coercing argument of type '%s' to logical", typeof(x)),
                             user_call(sys.call(), .Generic)))
     }
@@ -172,6 +172,11 @@ as.matrix.lazyshare <- function(x, ...) {
 
 #' @export
 as.vector.lazyshare <- function(x, mode = "any") as.vector(eager(x), mode)
+
+# R sorts classed vectors with x[order(x)], which keeps names that sort.int drops: sorting the eager
+# value gives what R gives for it.
+#' @export
+sort.lazyshare <- function(x, decreasing = FALSE, ...) sort(eager(x), decreasing = decreasing, ...)
 
 #' @export
 as.data.frame.lazyshare <- function(x, row.names = NULL, optional = FALSE, ...,
@@ -260,22 +265,12 @@ print.lazyshare <- function(x, ...) {
 }
 
 #' @export
-format.lazyshare <- function(x, ...) {
-  if (!is_lazy(x) || length(x) <= preview_limit) return(format(materialize(x), ...))
-  sprintf("<lazyshare %s>", .Call(lzs_info, x)$description)
-}
+format.lazyshare <- function(x, ...) format(eager(x), ...)
 
+# str() reads only the first few values: on the undressed object it prints exactly what it prints for
+# the eager value, computing only those.
 #' @export
-str.lazyshare <- function(object, ...) {
-  if (!is_lazy(object) || length(object) <= preview_limit) return(utils::str(materialize(object), ...))
-  info <- .Call(lzs_info, object)
-  shape <- if (info$dist) sprintf("dist [%.0f obs]", attr(object, "Size"))
-           else if (is.matrix(object)) sprintf("[1:%.0f, 1:%.0f]", nrow(object), ncol(object))
-           else sprintf("[1:%.0f]", length(object))
-  type <- c(logical = "logi", integer = "int", double = "num")[[typeof(object)]]
-  cat(sprintf(" lazyshare %s %s %s\n", type, shape, info$description))
-  invisible()
-}
+str.lazyshare <- function(object, ...) utils::str(undressed(object), ...)
 
 #' Lazy-aware distances, sweeps and row/column summaries
 #'
@@ -342,7 +337,7 @@ sweep <- function(x, MARGIN, STATS, FUN = "-", check.margin = TRUE, ...) {
     n <- length(x)
     if (!is.null(r)) {
       return(dress(r, binary_attributes(eager_attributes(x), n, list(dim = dim(x)), n, n,
-                                        most = op %in% c("-", "+", "*", "/"))))
+                                        most = op %in% arith_ops)))
     }
   }
   base::sweep(eager(x), MARGIN, eager(STATS), FUN, check.margin, ...)

@@ -4,7 +4,7 @@
 //! is tested against and the fallback below the JIT threshold.
 
 use crate::exec::{nan_max, nan_min, Backend, Chunk, Program, StoreTarget};
-use crate::graph::{BinaryOp, UnaryOp};
+use crate::graph::{nan_first, BinaryOp, UnaryOp};
 use crate::kernel::{classify, partial_rows, Class, Idx, Inst, Kernel, Layout, OutKind, Value};
 use crate::summary::neumaier;
 
@@ -156,10 +156,10 @@ macro_rules! zip2 {
 
 fn binary_block(op: BinaryOp, a: Opnd, b: Opnd, out: &mut [f64]) {
     match op {
-        BinaryOp::Add => zip2!(out, a, b, |x, y| x + y),
-        BinaryOp::Sub => zip2!(out, a, b, |x, y| x - y),
-        BinaryOp::Mul => zip2!(out, a, b, |x, y| x * y),
-        BinaryOp::Div => zip2!(out, a, b, |x, y| x / y),
+        BinaryOp::Add => zip2!(out, a, b, |x, y| nan_first(x, x + y)),
+        BinaryOp::Sub => zip2!(out, a, b, |x, y| nan_first(x, x - y)),
+        BinaryOp::Mul => zip2!(out, a, b, |x, y| nan_first(x, x * y)),
+        BinaryOp::Div => zip2!(out, a, b, |x, y| nan_first(x, x / y)),
         _ => zip2!(out, a, b, |x, y| op.eval(x, y)),
     }
 }
@@ -237,9 +237,14 @@ impl InterpProgram {
                     }
                 }
             }
-            Inst::Dist { data, p, ld } => {
-                dist_block(k.data[data as usize].values(), p, ld, i, j, out)
-            }
+            Inst::Dist { data, p, ld } => dist_block(
+                k.data[data as usize].values(),
+                p,
+                ld,
+                (i, j),
+                k.accumulates_only(),
+                out,
+            ),
             Inst::OffDiag(a) => {
                 match self.opnd(a, bufs, vals, len) {
                     Opnd::B(b) => out.copy_from_slice(b),
@@ -397,11 +402,12 @@ impl InterpProgram {
     }
 }
 
-/// Distances from point j to points i..i+len of an n × p column-major matrix.
-fn dist_block(d: &[f64], p: u32, ld: u64, i: u64, j: u64, out: &mut [f64]) {
+/// Distances from point j to points i..i+len of an n × p column-major matrix. One coordinate's distance is
+/// |x_i - x_j| where values are only summed; R's sqrt((x_i - x_j)^2) (Inf beyond 1e154) elsewhere.
+fn dist_block(d: &[f64], p: u32, ld: u64, (i, j): (u64, u64), summed: bool, out: &mut [f64]) {
     let (i, j, ld) = (i as usize, j as usize, ld as usize);
     let len = out.len();
-    if p == 1 {
+    if p == 1 && summed {
         let xj = d[j];
         for (o, &x) in out.iter_mut().zip(&d[i..i + len]) {
             *o = (x - xj).abs();

@@ -154,6 +154,16 @@ impl Kernel {
         sig
     }
 
+    /// Whether every output only accumulates (sums, products, counts). Such results are compensated sums,
+    /// not R's exact ones, so a backend may then compute `x^0.5` as `sqrt(x)`, `x^3` as `x*x*x` and a
+    /// one-coordinate distance as |d| (which differ from R's `pow` and `sqrt(d^2)` in the last bit, or where
+    /// d^2 overflows); values that are stored or compared (min, max) must be R's.
+    pub fn accumulates_only(&self) -> bool {
+        self.outputs
+            .iter()
+            .all(|o| !matches!(o.kind, OutKind::Store | OutKind::Min | OutKind::Max))
+    }
+
     /// Estimated element-operations of a full pass, for choosing a backend.
     pub fn work(&self) -> f64 {
         let per_elem: u64 = self

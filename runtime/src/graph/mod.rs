@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use live::{live_roots, register_root};
-pub use ops::{r_pow, BinaryOp, UnaryOp};
+pub use ops::{nan_first, r_pow, BinaryOp, UnaryOp};
 pub use rtype::{is_na, value_decides_type, RType, INT_MAX, NA_REAL};
 pub use source::{Extent, Keepalive, Source};
 

@@ -1,6 +1,8 @@
 //! Elementwise operations and their exact R semantics on doubles. Logical values travel as 1.0/0.0 with
-//! NaN for NA. Every backend (interpreter, JIT, constant folding) must agree with these functions, which
+//! R's NA_real_ for NA (so that they read as NA, not NaN, once used as numbers). Every backend (interpreter, JIT, constant folding) must agree with these functions, which
 //! are the reference in tests.
+
+use super::rtype::NA_REAL;
 
 /// Unary operations: R's Math group members that are elementwise, plus `-x`, `!x`, `is.na`, `is.finite`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,13 +98,29 @@ impl UnaryOp {
         UnaryOp::ALL.into_iter().find(|op| op.r_name() == name)
     }
 
+    /// Whether the operation is a libm function (computed by a call, not an instruction).
+    pub fn is_libm(self) -> bool {
+        matches!(
+            self,
+            UnaryOp::Exp
+                | UnaryOp::Log
+                | UnaryOp::Log2
+                | UnaryOp::Log10
+                | UnaryOp::Log1p
+                | UnaryOp::Expm1
+                | UnaryOp::Sin
+                | UnaryOp::Cos
+                | UnaryOp::Tan
+        )
+    }
+
     #[inline]
     pub fn eval(self, x: f64) -> f64 {
         match self {
             UnaryOp::Neg => -x,
             UnaryOp::Not => {
                 if x.is_nan() {
-                    x
+                    NA_REAL
                 } else if x == 0.0 {
                     1.0
                 } else {
@@ -111,6 +129,8 @@ impl UnaryOp {
             }
             UnaryOp::Abs => x.abs(),
             UnaryOp::Sqrt => x.sqrt(),
+            // R's math1 returns a NaN argument itself (NA stays NA), whatever libm makes of it.
+            _ if x.is_nan() && self.is_libm() => x,
             UnaryOp::Exp => x.exp(),
             UnaryOp::Log => x.ln(),
             UnaryOp::Log2 => x.log2(),
@@ -196,16 +216,16 @@ impl BinaryOp {
     pub fn eval(self, a: f64, b: f64) -> f64 {
         let cmp = |r: bool| {
             if a.is_nan() || b.is_nan() {
-                f64::NAN
+                NA_REAL
             } else {
                 f64::from(u8::from(r))
             }
         };
         match self {
-            BinaryOp::Add => a + b,
-            BinaryOp::Sub => a - b,
-            BinaryOp::Mul => a * b,
-            BinaryOp::Div => a / b,
+            BinaryOp::Add => nan_first(a, a + b),
+            BinaryOp::Sub => nan_first(a, a - b),
+            BinaryOp::Mul => nan_first(a, a * b),
+            BinaryOp::Div => nan_first(a, a / b),
             BinaryOp::Pow => r_pow(a, b),
             BinaryOp::Eq => cmp(a == b),
             BinaryOp::Ne => cmp(a != b),
@@ -217,7 +237,7 @@ impl BinaryOp {
                 if a == 0.0 || b == 0.0 {
                     0.0
                 } else if a.is_nan() || b.is_nan() {
-                    f64::NAN
+                    NA_REAL
                 } else {
                     1.0
                 }
@@ -226,12 +246,24 @@ impl BinaryOp {
                 if (!a.is_nan() && a != 0.0) || (!b.is_nan() && b != 0.0) {
                     1.0
                 } else if a.is_nan() || b.is_nan() {
-                    f64::NAN
+                    NA_REAL
                 } else {
                     0.0
                 }
             }
         }
+    }
+}
+
+/// `r`, the IEEE result of arithmetic with first operand `a`, with R's NaN: where both operands are
+/// NaN, R (as compiled for x86-64) returns the first one (`NaN + NA` is NaN, `NA + NaN` is NA). The
+/// hardware does the same, but a compiler may swap the operands of a commutative operation.
+#[inline]
+pub fn nan_first(a: f64, r: f64) -> f64 {
+    if a.is_nan() {
+        a
+    } else {
+        r
     }
 }
 
@@ -257,8 +289,12 @@ pub fn r_pow(x: f64, y: f64) -> f64 {
     if x.is_finite() && y.is_finite() {
         return x.powf(y);
     }
-    if x.is_nan() || y.is_nan() {
-        return x + y;
+    // R returns x + y here; as compiled for x86-64 that gives y's NaN when both are (NaN^NA is NA).
+    if y.is_nan() {
+        return y;
+    }
+    if x.is_nan() {
+        return x;
     }
     if !x.is_finite() {
         if x > 0.0 {
@@ -309,6 +345,16 @@ mod tests {
     }
 
     #[test]
+    fn nans_propagate_as_in_r() {
+        use crate::graph::is_na;
+        assert!(!is_na(BinaryOp::Add.eval(f64::NAN, NA_REAL)));
+        assert!(is_na(BinaryOp::Mul.eval(NA_REAL, f64::NAN)));
+        assert!(is_na(UnaryOp::Sin.eval(NA_REAL)));
+        assert!(is_na(UnaryOp::Not.eval(f64::NAN)));
+        assert!(is_na(BinaryOp::Lt.eval(f64::NAN, 1.0)));
+    }
+
+    #[test]
     fn power_follows_r() {
         assert_eq!(r_pow(3.0, 2.0), 9.0);
         assert_eq!(r_pow(f64::NAN, 0.0), 1.0);
@@ -321,6 +367,8 @@ mod tests {
         assert_eq!(r_pow(2.0, f64::NEG_INFINITY), 0.0);
         assert!(r_pow(-8.0, 1.0 / 3.0).is_nan());
         assert_eq!(r_pow(2.0, 0.5), 2f64.powf(0.5));
+        assert!(crate::graph::is_na(r_pow(f64::NAN, NA_REAL)));
+        assert!(!crate::graph::is_na(r_pow(NA_REAL, f64::NAN)));
     }
 
     #[test]

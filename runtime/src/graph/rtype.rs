@@ -61,11 +61,19 @@ impl RType {
     }
 }
 
-/// Whether R decides the type of `op`'s value only by looking at the values, so it cannot be deferred:
-/// `min`/`max` of no values (none at all, or all NA with `na.rm`) are the double `Inf`/`-Inf`, even for
-/// integers.
-pub fn value_decides_type(op: ReduceOp, input: RType, len: u64, na_rm: bool) -> bool {
-    matches!(op, ReduceOp::Min | ReduceOp::Max) && (len == 0 || (na_rm && input.is_integral()))
+/// Whether R decides the type of `op`'s value over `len` values of type `input` (bounded by `bound`) only
+/// by looking at the value, so that the value must be computed before R code may see its type: an integer
+/// `sum` beyond R's integer range is a double, and `min`/`max` of no values (none at all, or all NA with
+/// na.rm) are the double `Inf`/`-Inf`, even for integers.
+pub fn value_decides_type(op: ReduceOp, input: RType, len: u64, bound: f64, na_rm: bool) -> bool {
+    match op {
+        ReduceOp::Sum => {
+            let most = bound * len as f64;
+            input.is_integral() && (most.is_nan() || most > INT_MAX)
+        }
+        ReduceOp::Min | ReduceOp::Max => len == 0 || (na_rm && input.is_integral()),
+        _ => false,
+    }
 }
 
 /// A bound on |value| over the non-NA values of an integral result, from its operands' bounds, where one
@@ -109,6 +117,52 @@ mod tests {
         assert_eq!(Integer.reduced(ReduceOp::Mean), Double);
         assert_eq!(Integer.reduced(ReduceOp::RowSums), Double);
         assert_eq!(Double.reduced(ReduceOp::Any), Logical);
+    }
+
+    #[test]
+    fn some_types_wait_for_values() {
+        assert!(!value_decides_type(
+            ReduceOp::Sum,
+            RType::Integer,
+            4,
+            3.0,
+            false
+        ));
+        assert!(value_decides_type(
+            ReduceOp::Sum,
+            RType::Integer,
+            2,
+            INT_MAX,
+            false
+        ));
+        assert!(!value_decides_type(
+            ReduceOp::Sum,
+            RType::Double,
+            2,
+            f64::INFINITY,
+            false
+        ));
+        assert!(value_decides_type(
+            ReduceOp::Max,
+            RType::Double,
+            0,
+            0.0,
+            false
+        ));
+        assert!(value_decides_type(
+            ReduceOp::Min,
+            RType::Logical,
+            5,
+            1.0,
+            true
+        ));
+        assert!(!value_decides_type(
+            ReduceOp::Min,
+            RType::Double,
+            5,
+            1.0,
+            true
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Vector sums, means and products computed as R computes them (see `rsum`): in element order, in long
-//! double. They take their own sequential passes instead of joining a fused parallel one; the values are
-//! still produced in parallel, a block at a time, when they are an expression rather than a source.
+//! Vector sums and means, and all products, computed as R computes them (see `rsum`): in element order,
+//! in long double. They take their own sequential passes instead of joining a fused parallel one; the
+//! values are still produced in parallel, a block at a time, when they are an expression rather than a
+//! source.
 
 use super::eval::store_kernel;
 use super::{run, PlanError};
@@ -13,9 +14,13 @@ const BLOCK: u64 = 1 << 20;
 
 /// Whether `r` is computed R's way rather than in a fused pass.
 pub fn applies(r: &Reducer) -> bool {
-    matches!(r.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod)
-        && !r.input.shape.matrix
-        && config::get().exact_sums
+    config::get().exact_sums
+        && match r.op {
+            // A product's partial products under- or overflow in doubles where R's long double does not.
+            ReduceOp::Prod => true,
+            ReduceOp::Sum | ReduceOp::Mean => !r.input.shape.matrix,
+            _ => false,
+        }
 }
 
 /// Calls `f` with consecutive blocks of `node`'s values.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::exec::OutValue;
-use crate::graph::{BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer, Shape, UnaryOp};
+use crate::graph::{BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer, Shape, UnaryOp, NA_REAL};
 use crate::kernel::{Data, Domain, Idx, Inst, Kernel, OutKind, Output, Value};
 
 /// Which loop variables index a node's rows and columns, and the shape whose leading dimension locates
@@ -272,11 +272,13 @@ impl Lowerer {
             ReduceOp::Min | ReduceOp::Max => {
                 let min = r.op == ReduceOp::Min;
                 let e = self.output(if min { OutKind::Min } else { OutKind::Max }, v, skip);
-                if skip {
-                    let count = self.output(OutKind::Count, v, false);
-                    Finish::Extreme { out: e, count, min }
-                } else {
-                    Finish::Scalar(e)
+                // Values left: those not NaN with na.rm, else all of them.
+                let count = skip.then(|| self.output(OutKind::Count, v, false));
+                Finish::Extreme {
+                    out: e,
+                    count,
+                    len,
+                    min,
                 }
             }
             ReduceOp::Mean => {
@@ -341,10 +343,11 @@ impl Lowerer {
 #[derive(Debug, Clone, Copy)]
 pub enum Finish {
     Scalar(usize),
-    /// min or max with na.rm: of no values it is R's ±Inf with R's warning.
+    /// min or max: of no values (or none but NA with na.rm) it is R's ±Inf with R's warning.
     Extreme {
         out: usize,
-        count: usize,
+        count: Option<usize>,
+        len: f64,
         min: bool,
     },
     Scaled(usize, f64),
@@ -367,8 +370,13 @@ impl Finish {
     pub fn apply(&self, outs: &[OutValue]) -> Arc<[f64]> {
         match *self {
             Finish::Scalar(s) => Arc::from(vec![outs[s].scalar()]),
-            Finish::Extreme { out, count, min } => {
-                if outs[count].scalar() == 0.0 {
+            Finish::Extreme {
+                out,
+                count,
+                len,
+                min,
+            } => {
+                if count.map_or(len, |c| outs[c].scalar()) == 0.0 {
                     crate::warn::warn(if min {
                         "no non-missing arguments to min; returning Inf"
                     } else {
@@ -392,14 +400,14 @@ impl Finish {
                     if e == 0.0 {
                         0.0
                     } else if missing {
-                        f64::NAN
+                        NA_REAL
                     } else {
                         1.0
                     }
                 } else if e != 0.0 && e != f64::NEG_INFINITY {
                     1.0
                 } else if missing {
-                    f64::NAN
+                    NA_REAL
                 } else {
                     0.0
                 };

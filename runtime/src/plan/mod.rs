@@ -198,11 +198,7 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
             continue;
         }
         if exact::applies(r) {
-            r.set(rvalue::finish(
-                r,
-                Arc::from(vec![exact::reduce(r)?]),
-                false,
-            )?);
+            r.set(Arc::from(vec![exact::reduce(r)?]));
             continue;
         }
         match unique.iter().find(|u| Reducer::same(u, r)) {
@@ -242,7 +238,7 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
     let outs = run(&kernel, &chunks, None)?;
     checks.report(&outs);
     for (r, f) in unique.iter().zip(&finishes) {
-        let v = rvalue::finish(r, f.apply(&outs), true)?;
+        let v = rvalue::finish(r, f.apply(&outs))?;
         for c in copies.get(&r.id()).into_iter().flatten() {
             c.set(v.clone());
         }
