@@ -422,16 +422,9 @@ impl Gen<'_, '_> {
                 let fin = self.b.ins().fcmp(FloatCC::LessThan, a, inf);
                 self.sel(fin, one, zero, w)
             }
-            UnaryOp::Exp
-            | UnaryOp::Log
-            | UnaryOp::Log2
-            | UnaryOp::Log10
-            | UnaryOp::Log1p
-            | UnaryOp::Expm1
-            | UnaryOp::Sin
-            | UnaryOp::Cos
-            | UnaryOp::Tan => {
-                // R returns a NaN argument itself (NA stays NA), whatever libm makes of it.
+            _ => {
+                // The rest are libm calls (UnaryOp::is_libm). R returns a NaN argument itself (NA stays
+                // NA), whatever libm makes of it.
                 let f = self.libm.unary(op);
                 let y = self.libm_call(f, &[x], w);
                 let nan = self.isnan(x);

@@ -14,23 +14,28 @@
 #' evaluated. `as.matrix(dist(lazy(z)))` for 50,000 observations is a
 #' 50,000 x 50,000 matrix that costs no memory.
 #'
-#' Computation is in double precision (integers become doubles); comparisons
-#' and `!` give logical results. `sum`, `mean` and `prod` of lazy vectors
-#' equal R's bit for bit (see `exact_sums` in [lazy_options()]); reductions
-#' over matrices are compensated across work chunks (row sums are added
-#' plainly within a chunk of at least 64 columns), so they agree with R's to
-#' about 1e-15 relative to the sum of the absolute values, and do not depend
-#' on the number of threads. Operations without a lazy form are computed
-#' by R on materialised values, within `lazy_options(max_materialize = )`.
+#' Lazy values behave as the values R would have computed: types follow R's
+#' rules (integer arithmetic stays integer), attributes follow R's arithmetic
+#' (names, dim, dimnames, ...), NA and NaN and R's warnings come out as R
+#' gives them, and `materialize()` returns a value `identical()` to the eager
+#' one. Tiny results are ordinary R values. The few deliberate differences
+#' (the class of unforced values, the last bits of reductions over matrices,
+#' when warnings about values are given, ...) are listed in
+#' [lazy-differences]. `sum`, `mean` and `prod` of lazy vectors equal R's
+#' bit for bit (see `exact_sums` in [lazy_options()]); results do not depend
+#' on the number of threads. Operations without a lazy form are computed by
+#' R on materialised values, within `lazy_options(max_materialize = )`.
 #'
 #' @param x A numeric or logical vector or matrix, a numeric data frame, or a
 #'   shared view; for the other functions, any object.
-#' @return `lazy()`: a lazy object of class `"lazyshare"`. `is_lazy()`:
-#'   `TRUE` or `FALSE`. `materialize()`: an ordinary R vector or matrix (a
-#'   `dist` object for a lazy `dist`); non-lazy objects are returned as they
-#'   are.
-#' @seealso [deferred()] to run existing code lazily, [lazy_options()],
-#'   [lazy_stats()], [dcor()].
+#' @return `lazy()`: a lazy object whose class is `"lazyshare"` followed by
+#'   the class of `x` (`"numeric"`, `c("matrix", "array")`, ...), with the
+#'   attributes of `x`. `is_lazy()`: `TRUE` or `FALSE`. `materialize()`: the
+#'   ordinary R value with all its attributes (a `dist` object for a lazy
+#'   `dist`); other objects are returned as they are (without a `"lazyshare"`
+#'   class that R copied onto an ordinary vector).
+#' @seealso [deferred()] to run existing code lazily, [lazy-differences],
+#'   [lazy_options()], [lazy_stats()], [dcor()].
 #' @examples
 #' z <- matrix(rnorm(3000), 1000, 3)
 #' d <- as.matrix(dist(lazy(z)))   # 1000 x 1000, nothing computed
@@ -90,8 +95,9 @@ realize <- function(x, limit = 1e6) {
 #' them (for this session) and the new values are returned invisibly.
 #'
 #' @param threads Threads for parallel passes; 0 uses every core.
-#' @param defer_min_len Elementwise results shorter than this whose inputs
-#'   are all known are computed at once (the graph costs more than tiny
+#' @param defer_min_len Elementwise results, and reductions of inputs,
+#'   shorter than this whose inputs are all known are computed at once and
+#'   returned as ordinary R values (the graph costs more than tiny
 #'   arithmetic).
 #' @param jit_min_work Estimated element-operations of a pass from which the
 #'   compiled (JIT) backend runs it; `Inf` always interprets, `0` always

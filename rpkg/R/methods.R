@@ -94,8 +94,13 @@ Summary.lazyshare <- function(..., na.rm = FALSE) {
     }
     r <- .Call(lzs_reduce, .Generic, x, na.rm)
     if (!is.null(r)) return(dress(r, list()))
+  } else if (length(args) > 1L) {
+    # R reduces each argument and combines the results: each lazy argument is reduced lazily (no
+    # materialising), then R combines the scalars.
+    args <- lapply(args, function(a) {
+      if (is_lazy(a)) do.call(.Generic, list(a, na.rm = na.rm)) else a
+    })
   }
-  # Several arguments (or no lazy form): R combines the eager parts as it always does.
   r_fallback(.Generic, c(lapply(args, eager), list(na.rm = na.rm)), sys.call())
 }
 
@@ -184,6 +189,7 @@ as.data.frame.lazyshare <- function(x, row.names = NULL, optional = FALSE, ...,
   as.data.frame(eager(x), row.names = row.names, optional = optional, ..., nm = nm)
 }
 
+#' @method all.equal lazyshare
 #' @export
 all.equal.lazyshare <- function(target, current, ...) all.equal(eager(target), eager(current), ...)
 

@@ -8,8 +8,8 @@ use std::sync::RwLock;
 pub struct Thresholds {
     /// Threads for parallel passes; 0 means one per available core.
     pub threads: usize,
-    /// Elementwise results shorter than this, whose inputs are all known, are computed at once instead of
-    /// deferred: for tiny vectors the graph costs more than the arithmetic.
+    /// Elementwise results, and reductions of inputs, shorter than this whose inputs are all known are
+    /// computed at once instead of deferred: for tiny vectors the graph costs more than the arithmetic.
     pub defer_min_len: u64,
     /// Estimated element-operations of a pass above which the JIT backend runs it (infinite: never).
     /// Compiling a kernel takes about 2 ms (then it is cached by shape); the interpreter does about 1e7

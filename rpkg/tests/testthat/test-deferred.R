@@ -57,6 +57,14 @@ test_that("energy's DCOR runs lazily under deferred() in two fused passes", {
   expect_rel(r2, c(0.15816537357118074, 0.42801825335566884, 0.33597549335334309, 0.40643457111150522), 1e-12)
 })
 
+test_that("deferred DCOR materialises nothing n x n, also where it checks all(is.finite(c(x, y)))", {
+  set.seed(2); x <- rnorm(4000); y <- x + rnorm(4000)
+  # One 4000 x 4000 double matrix is 122 MiB; the two passes need O(n).
+  g <- peak_growth(r <- suppressWarnings(deferred(DCOR_energy)(x, y)))
+  expect_lt(g, 40 * 2^20)
+  expect_rel(r$dCor, dcor(x, y), 1e-12)
+})
+
 test_that("energy's DCOR itself, when installed, agrees with the deferred run", {
   skip_if_not_installed("energy")
   m <- suppressWarnings(energy::DCOR(xA[1:300], yA[1:300]))
