@@ -55,7 +55,7 @@ Math.lazyshare <- function(x, ...) {
   extra <- list(...)
   r <- NULL
   if (!is_lazy(x)) {
-    r <- NULL
+    # Only the class is left (see eager()): R computes.
   } else if (.Generic == "log" && length(extra) == 1L && is.numeric(extra[[1]]) &&
              length(extra[[1]]) == 1L && is.null(dim(extra[[1]]))) {
     # As R's log(x, base): log10 and log2 for those bases, else log(x) / log(base).
@@ -117,7 +117,7 @@ lazy_unary_method <- function(op) {
   force(op)
   function(x) {
     r <- if (is_lazy(x)) .Call(lzs_unary, op, x)
-    if (is.null(r)) return(get(op, envir = baseenv())(eager(x)))
+    if (is.null(r)) return(r_fallback(op, list(eager(x)), sys.call()))
     dress(r, unary_attributes(op, x))
   }
 }

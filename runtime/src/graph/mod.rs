@@ -201,11 +201,6 @@ impl Reducer {
     pub fn id(&self) -> u64 {
         self.id
     }
-
-    /// The R type of the value.
-    pub fn rtype(&self) -> RType {
-        self.input.rtype.reduced(self.op)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -633,14 +628,6 @@ pub fn rebuild(node: &NodeRef, children: Vec<NodeRef>) -> Result<NodeRef, GraphE
         Expr::Transpose(_) => transpose(c(0)),
         Expr::OffDiag(_) => off_diag(c(0)),
     })
-}
-
-/// A source node seen as another R type (a materialised intermediate keeps its node's type).
-pub fn retyped(node: &NodeRef, rtype: RType, int_bound: f64) -> NodeRef {
-    match &node.expr {
-        Expr::Source(s) => typed_source(s.clone(), node.shape, rtype, int_bound),
-        _ => panic!("retyped applies to sources"),
-    }
 }
 
 /// A memoised reducer of `input` and the node holding its value.

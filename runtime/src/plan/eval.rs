@@ -148,8 +148,13 @@ fn as_source(node: &NodeRef) -> Result<NodeRef, PlanError> {
         return Ok(node.clone());
     }
     let values = materialize(node)?;
-    let src = graph::source(Arc::new(Source::owned(values)), node.shape);
-    Ok(graph::retyped(&src, node.rtype, node.int_bound))
+    let src = Arc::new(Source::owned(values));
+    Ok(graph::typed_source(
+        src,
+        node.shape,
+        node.rtype,
+        node.int_bound,
+    ))
 }
 
 fn has_pending(node: &NodeRef) -> bool {
