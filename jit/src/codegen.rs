@@ -392,10 +392,17 @@ impl Gen<'_, '_> {
         match op {
             UnaryOp::Neg => self.b.ins().fneg(x),
             UnaryOp::Abs => self.abs(x),
-            UnaryOp::Sqrt => self.b.ins().sqrt(x),
-            UnaryOp::Floor => self.b.ins().floor(x),
-            UnaryOp::Ceiling => self.b.ins().ceil(x),
-            UnaryOp::Trunc => self.b.ins().trunc(x),
+            UnaryOp::Sqrt | UnaryOp::Floor | UnaryOp::Ceiling | UnaryOp::Trunc => {
+                let y = match op {
+                    UnaryOp::Sqrt => self.b.ins().sqrt(x),
+                    UnaryOp::Floor => self.b.ins().floor(x),
+                    UnaryOp::Ceiling => self.b.ins().ceil(x),
+                    _ => self.b.ins().trunc(x),
+                };
+                // As R's math1: a NaN argument comes back as it is (the instruction would quieten it).
+                let nan = self.isnan(x);
+                self.sel(nan, x, y, w)
+            }
             UnaryOp::Sign => {
                 let m1 = self.konst(-1.0, w);
                 let gt = self.b.ins().fcmp(FloatCC::GreaterThan, x, zero);
@@ -423,8 +430,7 @@ impl Gen<'_, '_> {
                 self.sel(fin, one, zero, w)
             }
             _ => {
-                // The rest are libm calls (UnaryOp::is_libm). R returns a NaN argument itself (NA stays
-                // NA), whatever libm makes of it.
+                // The rest are libm calls. As R's math1: a NaN argument comes back as it is.
                 let f = self.libm.unary(op);
                 let y = self.libm_call(f, &[x], w);
                 let nan = self.isnan(x);

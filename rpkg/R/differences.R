@@ -31,15 +31,16 @@
 #'
 #' @section Reductions over matrices:
 #' `sum()` and `mean()` of a lazy matrix, and `rowSums()`, `colSums()`,
-#' `rowMeans()` and `colMeans()`, are fused, parallel passes with compensated
-#' sums, not R's sequential long double loops, and may differ from R's
-#' results in the last bits (the test suite allows a relative 1e-13; typical
-#' differences are one unit in the last place). This is what lets the sums of
-#' an n x n computation share one pass on every core. A result that is not
-#' finite is recomputed R's way (R's long double does not overflow where
-#' doubles do, and R's order decides between NA and NaN). `sum()` and
-#' `mean()` of vectors and every `prod()` equal R's bit for bit (see
-#' `exact_sums` in [lazy_options()]).
+#' `rowMeans()` and `colMeans()`, over at least
+#' `lazy_options()$defer_min_len` elements are fused, parallel passes with
+#' compensated sums, not R's sequential long double loops, and may differ
+#' from R's results in the last bits (the test suite allows a relative
+#' 1e-13; typical differences are one unit in the last place). This is what
+#' lets the sums of an n x n computation share one pass on every core. A
+#' result that is not finite is recomputed R's way (R's long double does not
+#' overflow where doubles do, and R's order decides between NA and NaN).
+#' Smaller ones, `sum()` and `mean()` of vectors, and every `prod()` equal
+#' R's bit for bit (see `exact_sums` in [lazy_options()]).
 #'
 #' @section Warnings about values:
 #' Warnings that depend on the values (`"NaNs produced"` from `sqrt`, `log`,

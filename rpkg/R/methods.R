@@ -95,13 +95,33 @@ Summary.lazyshare <- function(..., na.rm = FALSE) {
     r <- .Call(lzs_reduce, .Generic, x, na.rm)
     if (!is.null(r)) return(dress(r, list()))
   } else if (length(args) > 1L) {
-    # R reduces each argument and combines the results: each lazy argument is reduced lazily (no
-    # materialising), then R combines the scalars.
-    args <- lapply(args, function(a) {
-      if (is_lazy(a)) do.call(.Generic, list(a, na.rm = na.rm)) else a
-    })
+    # R reduces each argument and combines the results: each argument is reduced on its own (a lazy
+    # one lazily, without materialising), then R combines the results (whose NAs na.rm must not drop:
+    # sum(c(Inf, -Inf), 0, na.rm = TRUE) is NaN). any() and all() stop at the first argument that
+    # decides them, without looking at (or warning about) the rest.
+    logic <- .Generic %in% c("any", "all")
+    for (k in seq_along(args)) {
+      args[[k]] <- reduced_part(.Generic, args[[k]], na.rm)
+      if (logic && identical(eager(args[[k]]), .Generic == "any")) return(eager(args[[k]]))
+    }
+    na.rm <- FALSE
   }
   r_fallback(.Generic, c(lapply(args, eager), list(na.rm = na.rm)), sys.call())
+}
+
+# One argument of a Summary call of several, reduced on its own. A min or max of an argument without
+# values (all NA, with na.rm) is an empty vector of its type: whether the whole call warns, and its type,
+# depend on all the arguments together.
+reduced_part <- function(generic, a, na.rm) {
+  if (!generic %in% c("min", "max")) return(do.call(generic, list(a, na.rm = na.rm)))
+  empty <- FALSE
+  v <- withCallingHandlers(eager(do.call(generic, list(a, na.rm = na.rm))), warning = function(w) {
+    if (startsWith(conditionMessage(w), "no non-missing arguments")) {
+      empty <<- TRUE
+      invokeRestart("muffleWarning")
+    }
+  })
+  if (empty) vector(typeof(a), 0L) else v
 }
 
 #' @export

@@ -123,7 +123,7 @@ fn unary_block(op: UnaryOp, a: &[f64], out: &mut [f64]) {
     match op {
         UnaryOp::Neg => map1!(out, a, |x| -x),
         UnaryOp::Abs => map1!(out, a, |x| x.abs()),
-        UnaryOp::Sqrt => map1!(out, a, |x| x.sqrt()),
+        UnaryOp::Sqrt => map1!(out, a, |x| if x.is_nan() { x } else { x.sqrt() }),
         _ => map1!(out, a, |x| op.eval(x)),
     }
 }

@@ -823,44 +823,9 @@ lazyshare_conformance <- local({
     out
   }
 
-  # For an NA-vs-NaN difference (see conformance_explanations): TRUE when, at every differing element,
-  # eager R gives NaN there once the inputs' NAs are replaced by 1, NA once their NaNs are, and a
-  # number once both are (so the element is missing only through the inputs' NA and NaN).
-  na_nan_ambiguous <- function(case, eager_env, a, b) {
-    a <- bare(a)
-    b <- bare(b)
-    if (!is.double(a) || !is.double(b) || length(a) != length(b)) return(FALSE)
-    at <- which(is.nan(a) != is.nan(b))
-    replace_by_one <- function(v, which_na) {
-      if (!(is.numeric(v) || is.logical(v))) return(v)
-      v[which_na(v)] <- switch(typeof(v), logical = TRUE, integer = 1L, 1)
-      v
-    }
-    eager_on <- function(inputs) {
-      val <- NULL
-      env <- list2env(inputs, parent = eager_env)
-      utils::capture.output(val <- tryCatch(suppressWarnings(eval(case$expr, env)), error = function(e) NULL))
-      val <- bare(val)
-      if (is.double(val) && length(val) == length(a)) val[at] else NULL
-    }
-    without_na <- eager_on(lapply(case$inputs, replace_by_one, function(v) is.na(v) & !is.nan(v)))
-    without_nan <- eager_on(lapply(case$inputs, replace_by_one, is.nan))
-    without_both <- eager_on(lapply(case$inputs, replace_by_one, is.na))
-    !is.null(without_na) && !is.null(without_nan) && !is.null(without_both) &&
-      all(is.nan(without_na)) && all(is.na(without_nan) & !is.nan(without_nan)) && !anyNA(without_both)
-  }
-
-  # TRUE for min(...), max(...) or range(...) whose data arguments are inputs or literals.
-  extremes_of_inputs <- function(e) {
-    if (!is.call(e) || !(as.character(e[[1]])[1] %in% c("min", "max", "range"))) return(FALSE)
-    args <- as.list(e)[-1]
-    data <- args[is.null(names(args)) | !(names(args) %in% c("na.rm", "finite"))]
-    all(vapply(data, function(a) is.symbol(a) || is.atomic(a), NA))
-  }
-
-  # Whether the expression reduces a matrix input (sum, mean, prod, row/column sums or means of it).
+  # Whether the expression reduces a matrix input (sum, mean, row/column sums or means of it).
   reduces_matrix <- function(case) {
-    reducers <- c("sum", "mean", "prod", "rowSums", "colSums", "rowMeans", "colMeans")
+    reducers <- c("sum", "mean", "rowSums", "colSums", "rowMeans", "colMeans")
     calls <- function(e) if (is.call(e)) c(as.character(e[[1]])[1], unlist(lapply(as.list(e)[-1], calls)))
     any(calls(case$expr) %in% reducers) && any(vapply(case$inputs, function(v) length(dim(v)) == 2L, NA))
   }
@@ -873,39 +838,22 @@ lazyshare_conformance <- local({
 
   # ------------------------------------------------------------------------------------------------
   # Explained differences: named predicates record -> TRUE when the difference is deliberate and
-  # documented by R itself. Keep this list short; every entry needs its justification. A record (see
+  # documented (in ?lazy-differences, or by R itself). Keep this list short; every entry needs its
+  # justification. A record (see
   # make_record) is a list: id, family, mode, expr, inputs, lazy, defer_min_len, outcome, kinds (all
   # kinds of difference), attr_diff (top-level attributes that differ), value_class (eager class),
-  # has_na, has_nan, extremes_of_inputs, na_nan_ambiguous, details, values.
+  # has_na, has_nan, near_equal, reduces_matrix, top_call, long_lazy, missing_warnings, details, values.
   conformance_explanations <- list(
-    # R's ?NA: "Numerical computations using NA will normally result in NA: a possible exception is
-    # where NaN is also involved, in which case either might result (which may depend on the R
-    # platform)." (?NaN and ?Arithmetic say the same.) So an element whose value depends on an NA and
-    # on a NaN at once may be either; it depends on operand order, which fused or chunked evaluation
-    # changes. The record says so (na_nan_ambiguous) only when, at every differing element, each kind
-    # reaches it on its own: with the inputs' NAs replaced by 1 eager R gives NaN there, with their
-    # NaNs replaced by 1 it gives NA, and with both replaced it gives a number. An NA that meets no
-    # NaN (or a logical NA made from a NaN, as in NaN > 0) must stay NA, and vice versa.
-    # Not for min/max/range applied directly to the inputs: ?Extremes defines that case ("the min/max
-    # of any vector containing an NA is NA even if it also contains an NaN").
-    na_nan_both_reach_element = function(r) {
-      identical(r$kinds, "na_nan") && r$na_nan_ambiguous && !r$extremes_of_inputs
-    },
-    # ?dist, Value: "call: optionally, the call used to create the object." The attribute records the
-    # calling syntax, not the data (in plain R, dist(m) and stats::dist(m) already differ in it), so a
-    # dist whose only difference is its `call` attribute is the same distance object.
-    dist_call_attribute = function(r) {
-      identical(r$kinds, "attributes") && identical(r$attr_diff, "call") && identical(r$value_class, "dist")
-    },
-    # ?lazy ("Where lazy values differ"): sums, means and products over lazy *matrices* (and row and
-    # column sums and means) are fused, parallel, compensated passes, not R's sequential long double
-    # loops, so they may differ from R's in the last bits. Only value differences within 1e-13 relative,
+    # ?lazy-differences: sums and means over lazy *matrices* (and row and column sums and means) are
+    # fused, parallel, compensated passes, not R's sequential long double loops, so they may differ
+    # from R's in the last bits. Only value differences within 1e-13 relative,
     # of expressions that reduce a matrix input, types and attributes identical.
     fused_matrix_reduction = function(r) {
       identical(r$kinds, "value") && r$near_equal && r$reduces_matrix
     },
-    # ?lazy: print() of a lazy object of more than 1,000 elements shows a preview headed by its
-    # expression instead of R's listing, so that printing a 2.5e9-element lazy matrix computes 36 values.
+    # ?lazy-differences: print() of a lazy object of more than 1,000 elements shows a preview headed
+    # by its expression instead of R's listing, so that printing a 2.5e9-element lazy matrix computes
+    # 36 values.
     print_preview = function(r) {
       identical(r$kinds, "output") && identical(r$top_call, "print") && r$long_lazy
     },
@@ -916,14 +864,17 @@ lazyshare_conformance <- local({
     pmin_pmax_of_objects = function(r) {
       r$top_call %in% c("pmin", "pmax") && all(r$kinds %in% c("type", "na_nan", "attributes"))
     },
-    # ?lazy: a warning about values ("NaNs produced") is given when the values are computed; values no
-    # result needs are never computed (is.infinite() of a logical reads none; an error stops first).
+    # ?lazy-differences: a warning about values ("NaNs produced") is given when the values are
+    # computed; values no result needs are never computed (is.infinite() of a logical reads none, x[i]
+    # and head() read some, an error stops first).
     value_warning_uncomputed = function(r) {
+      reads_some <- c("is.infinite", "is.nan", "length", "dim", "[", "[[", "head", "tail")
       identical(r$kinds, "warning") && identical(r$missing_warnings, "NaNs produced") &&
-        (r$eager_error || r$top_call %in% c("is.infinite", "is.nan", "length", "dim", "[", "[[", "head", "tail"))
+        (r$eager_error || r$top_call %in% reads_some)
     },
-    # ?lazy: R's (-Inf)^y and Inf^y for |y| > 2^53 warn "probable complete loss of accuracy in modulus"
-    # (R_pow tests y %% 2 with its own modulus); lazy powers compute the same values without it.
+    # ?lazy-differences: R's (-Inf)^y and Inf^y for |y| > 2^53 warn "probable complete loss of
+    # accuracy in modulus" (R_pow tests y %% 2 with its own modulus); lazy powers compute the same
+    # values without it.
     pow_modulus_warning = function(r) {
       identical(r$kinds, "warning") &&
         identical(r$missing_warnings, "probable complete loss of accuracy in modulus") && r$has_pow
@@ -937,7 +888,7 @@ lazyshare_conformance <- local({
     if (length(hit)) hit[1] else ""
   }
 
-  make_record <- function(case, mode, wrap, e, l, explanations, eager_env) {
+  make_record <- function(case, mode, wrap, e, l, explanations) {
     kinds <- compare_sides(e, l)
     flags <- na_flags(case)
     rec <- list(id = case$id, family = case$family, mode = mode, expr = one_line(case$expr),
@@ -947,9 +898,6 @@ lazyshare_conformance <- local({
                 attr_diff = if ("attributes" %in% kinds) differing_attrs(e$value, l$value),
                 value_class = if (is.null(e$error)) class(e$value)[1] else "",
                 has_na = flags[["has_na"]], has_nan = flags[["has_nan"]],
-                extremes_of_inputs = extremes_of_inputs(case$expr),
-                na_nan_ambiguous = identical(kinds, "na_nan") &&
-                  na_nan_ambiguous(case, eager_env, e$value, l$value),
                 details = if (length(kinds)) one_line_text(diff_details(kinds[1], e, l)) else "",
                 eager_error = !is.null(e$error), eager_warning = length(e$warnings) > 0L,
                 near_equal = identical(kinds, "value") &&
@@ -978,11 +926,11 @@ lazyshare_conformance <- local({
     eager <- eval_side(case$expr, case$inputs, envs$eager)
     lazy <- eval_side(case$expr, case$inputs, envs$lazy, wrap = case$wrap)
     recs <- list(make_record(case, if (length(case$wrap)) "lazy" else "control", case$wrap, eager, lazy,
-                             explanations, envs$eager))
+                             explanations))
     if (case$deferred) {
       dfr <- eval_side(case$expr, case$inputs, envs$lazy, wrap = case$deferred_wrap, deferred = TRUE)
       recs <- c(recs, list(make_record(case, "deferred", case$deferred_wrap, eager, dfr,
-                                       explanations, envs$eager)))
+                                       explanations)))
     }
     recs
   }

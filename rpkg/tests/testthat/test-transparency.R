@@ -16,6 +16,9 @@ test_that("integer arithmetic stays integer, and overflow is R's NA with R's war
     expect_identical(materialize(r), 2:11)
     expect_identical(materialize(-lazy(c(TRUE, NA))), c(-1L, NA))
     expect_identical(materialize(lazy(1:4) / 2L), (1:4) / 2L)
+    # R's integers have no negative zero: 1 / -0L is Inf.
+    expect_identical(materialize(1 / -lazy(c(FALSE, TRUE))), 1 / -c(FALSE, TRUE))
+    expect_identical(materialize(1 / (lazy(c(-3L, 2L)) * 0L)), 1 / (c(-3L, 2L) * 0L))
     expect_warning(o <- lazy(1:10) * .Machine$integer.max, "NAs produced by integer overflow")
     expect_identical(materialize(o), suppressWarnings(1:10 * .Machine$integer.max))
   })
@@ -78,6 +81,12 @@ test_that("warnings about values come when the values are computed, once", {
     expect_warning(v <- materialize(m), "no non-missing arguments to min")
     expect_identical(v, Inf)
     expect_warning(all(lazy(c(1.5, 0))), "coercing argument of type 'double' to logical")
+    # Several arguments: R decides (and warns) from all of them together, and any() stops at TRUE.
+    expect_silent(v <- min(lazy(c(3, 1)), lazy(NA_real_), na.rm = TRUE))
+    expect_identical(v, 1)
+    expect_warning(v <- max(lazy(NA_integer_), lazy(NA_integer_), na.rm = TRUE), "no non-missing")
+    expect_identical(v, -Inf)
+    expect_silent(expect_true(any(lazy(c(0L, 1L)), lazy(c(0.5, 0)))))
   })
 })
 

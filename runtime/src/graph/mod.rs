@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use live::{live_roots, register_root};
-pub use ops::{nan_first, r_pow, BinaryOp, UnaryOp};
+pub use ops::{nan_first, quiet, r_pow, BinaryOp, UnaryOp};
 pub use rtype::{is_na, value_decides_type, RType, INT_MAX, NA_REAL};
 pub use source::{Extent, Keepalive, Source};
 
@@ -386,8 +386,9 @@ pub fn constant(v: f64) -> NodeRef {
     typed_constant(v, RType::Double)
 }
 
-/// A constant R sees as `rtype` (NaN is NA for logicals and integers).
+/// A constant R sees as `rtype` (NaN is NA for logicals and integers, which have no negative zero).
 pub fn typed_constant(v: f64, rtype: RType) -> NodeRef {
+    let v = if rtype.is_integral() { v + 0.0 } else { v };
     make(
         Expr::Const(v),
         Facts {

@@ -98,19 +98,12 @@ impl UnaryOp {
         UnaryOp::ALL.into_iter().find(|op| op.r_name() == name)
     }
 
-    /// Whether the operation is a libm function (computed by a call, not an instruction).
-    pub fn is_libm(self) -> bool {
-        matches!(
+    /// Whether R computes the function with math1, which gives a NaN argument back as it is (an NA
+    /// stays NA, bit for bit), whatever the function makes of it.
+    pub fn returns_nan_argument(self) -> bool {
+        !matches!(
             self,
-            UnaryOp::Exp
-                | UnaryOp::Log
-                | UnaryOp::Log2
-                | UnaryOp::Log10
-                | UnaryOp::Log1p
-                | UnaryOp::Expm1
-                | UnaryOp::Sin
-                | UnaryOp::Cos
-                | UnaryOp::Tan
+            UnaryOp::Neg | UnaryOp::Not | UnaryOp::Abs | UnaryOp::IsNa | UnaryOp::IsFinite
         )
     }
 
@@ -129,8 +122,7 @@ impl UnaryOp {
             }
             UnaryOp::Abs => x.abs(),
             UnaryOp::Sqrt => x.sqrt(),
-            // R's math1 returns a NaN argument itself (NA stays NA), whatever libm makes of it.
-            _ if x.is_nan() && self.is_libm() => x,
+            _ if x.is_nan() && self.returns_nan_argument() => x,
             UnaryOp::Exp => x.exp(),
             UnaryOp::Log => x.ln(),
             UnaryOp::Log2 => x.log2(),
@@ -256,15 +248,23 @@ impl BinaryOp {
 }
 
 /// `r`, the IEEE result of arithmetic with first operand `a`, with R's NaN: where both operands are
-/// NaN, R (as compiled for x86-64) returns the first one (`NaN + NA` is NaN, `NA + NaN` is NA). The
-/// hardware does the same, but a compiler may swap the operands of a commutative operation.
+/// NaN, R (as compiled for x86-64) returns the first one (`NaN + NA` is NaN, `NA + NaN` is NA), made
+/// quiet as arithmetic makes it. The hardware does the same, but a compiler may swap the operands of a
+/// commutative operation.
 #[inline]
 pub fn nan_first(a: f64, r: f64) -> f64 {
     if a.is_nan() {
-        a
+        quiet(a)
     } else {
         r
     }
+}
+
+/// A NaN as arithmetic leaves it: with its quiet bit set (R's NA as stored is a signalling NaN; the sum
+/// of two NaNs in R's long double arithmetic depends on which is which).
+#[inline]
+pub fn quiet(x: f64) -> f64 {
+    f64::from_bits(x.to_bits() | (1 << 51))
 }
 
 /// R's `x ^ y` (R_POW in arithmetic.c): `x*x` for `y == 2`, and R's answers where IEEE pow differs
@@ -291,10 +291,10 @@ pub fn r_pow(x: f64, y: f64) -> f64 {
     }
     // R returns x + y here; as compiled for x86-64 that gives y's NaN when both are (NaN^NA is NA).
     if y.is_nan() {
-        return y;
+        return quiet(y);
     }
     if x.is_nan() {
-        return x;
+        return quiet(x);
     }
     if !x.is_finite() {
         if x > 0.0 {

@@ -1,24 +1,34 @@
-//! Vector sums and means, and all products, computed as R computes them (see `rsum`): in element order,
-//! in long double. They take their own sequential passes instead of joining a fused parallel one; the
+//! Reducers computed as R computes them: vector sums and means, and all products (see `rsum`), in
+//! element order in long double; row and column sums and means of small matrices, each in long double
+//! along R's order. They take their own sequential passes instead of joining a fused parallel one; the
 //! values are still produced in parallel, a block at a time, when they are an expression rather than a
 //! source.
+
+use std::sync::Arc;
 
 use super::eval::store_kernel;
 use super::{run, PlanError};
 use crate::exec::{self, StoreTarget, COUNTERS};
-use crate::graph::{NodeRef, ReduceOp, Reducer};
+use crate::graph::{quiet, NodeRef, ReduceOp, Reducer};
+use crate::rsum::Ld;
 use crate::{config, rsum};
 
 /// Elements evaluated per block.
 const BLOCK: u64 = 1 << 20;
 
-/// Whether `r` is computed R's way rather than in a fused pass.
+/// Whether `r` is computed R's way rather than in a fused pass: products (whose partial products under-
+/// or overflow in doubles where R's long double does not), vector sums and means, and sums and means of
+/// matrices too small to be deferred (fusing them gains nothing).
 pub fn applies(r: &Reducer) -> bool {
-    config::get().exact_sums
+    let cfg = config::get();
+    let small = r.input.shape.len() < cfg.defer_min_len;
+    cfg.exact_sums
         && match r.op {
-            // A product's partial products under- or overflow in doubles where R's long double does not.
             ReduceOp::Prod => true,
-            ReduceOp::Sum | ReduceOp::Mean => !r.input.shape.matrix,
+            ReduceOp::Sum | ReduceOp::Mean => !r.input.shape.matrix || small,
+            ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans => {
+                small
+            }
             _ => false,
         }
 }
@@ -87,6 +97,17 @@ impl<'a> Blocks<'a> {
     }
 }
 
+/// The value of `r` (all its dependencies computed), as R computes it.
+pub fn value(r: &Reducer) -> Result<Arc<[f64]>, PlanError> {
+    match r.op {
+        ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans => {
+            let m = r.op.result_shape(r.input.shape).len() as usize;
+            margins(r, &vec![true; m])
+        }
+        _ => Ok(Arc::from(vec![reduce(r)?])),
+    }
+}
+
 /// The value of `r` (all its dependencies computed), as R's sum/mean/prod would give it.
 pub fn reduce(r: &Reducer) -> Result<f64, PlanError> {
     let mut blocks = Blocks::new(&r.input);
@@ -101,5 +122,71 @@ pub fn reduce(r: &Reducer) -> Result<f64, PlanError> {
     match blocks.error {
         Some(e) => Err(e),
         None => Ok(v),
+    }
+}
+
+/// Row or column sums or means as R computes them (at the positions `which` says; the others are 0): in
+/// long double along R's order (each row across the columns, each column down its rows), with the x87
+/// unit's choice between NaNs (`x87_nan`): `colSums(cbind(c(NaN, NA)))` is NaN,
+/// `colSums(cbind(c(Inf, -Inf, NA * 1)))` is NA.
+pub fn margins(r: &Reducer, which: &[bool]) -> Result<Arc<[f64]>, PlanError> {
+    let rows = r.input.shape.rows.max(1);
+    let by_row = matches!(r.op, ReduceOp::RowSums | ReduceOp::RowMeans);
+    let m = which.len();
+    let mut acc = vec![Ld::new(0.0); m];
+    let mut count = vec![0usize; m];
+    let mut nan: Vec<Option<f64>> = vec![None; m];
+    let mut k = 0u64;
+    Blocks::new(&r.input).each(&mut |block| {
+        for &x in block {
+            let p = if by_row { k % rows } else { k / rows } as usize;
+            k += 1;
+            if !which[p] || (r.na_rm && x.is_nan()) {
+                continue;
+            }
+            if x.is_nan() {
+                // The sum's own NaN (Inf - Inf) is there first if it has one.
+                let s = acc[p].get();
+                let current = nan[p].or(s.is_nan().then_some(s));
+                nan[p] = Some(current.map_or(quiet(x), |c| x87_nan(c, x)));
+            } else if nan[p].is_none() {
+                acc[p].add(&[x], false);
+                count[p] += 1;
+            }
+        }
+    })?;
+    let other = if by_row {
+        r.input.shape.cols
+    } else {
+        r.input.shape.rows
+    } as f64;
+    let mean = matches!(r.op, ReduceOp::RowMeans | ReduceOp::ColMeans);
+    Ok((0..m)
+        .map(|p| {
+            if !which[p] {
+                return 0.0;
+            }
+            if let Some(nan) = nan[p] {
+                return nan;
+            }
+            if mean {
+                acc[p].div(if r.na_rm { count[p] as f64 } else { other });
+            }
+            acc[p].get()
+        })
+        .collect())
+}
+
+/// The NaN an x87 long double sum holding the (quiet) NaN `acc` has after adding the NaN `x` read from
+/// memory: a signalling NaN there (R's NA as R stores it) leaves `acc`; a quiet one (a NaN, or an NA
+/// that arithmetic made) wins if its significand is larger, as an NA's is.
+fn x87_nan(acc: f64, x: f64) -> f64 {
+    const QUIET: u64 = 1 << 51;
+    const FRACTION: u64 = (1 << 52) - 1;
+    let (a, b) = (acc.to_bits() & FRACTION, x.to_bits() & FRACTION);
+    if b & QUIET == 0 || a >= b {
+        acc
+    } else {
+        x
     }
 }

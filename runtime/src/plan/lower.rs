@@ -186,6 +186,7 @@ impl Lowerer {
             Expr::Unary(op, a) => {
                 let av = self.lower(a, ctx);
                 let v = self.push(Inst::Unary(*op, av));
+                let v = self.integral_zero(node, v);
                 if !super::bounds::never_produces_nan(*op, a) {
                     let produced = self.push(Inst::Unary(UnaryOp::IsNa, v));
                     let given = self.push(Inst::Unary(UnaryOp::IsNa, av));
@@ -202,7 +203,8 @@ impl Lowerer {
                     (BinaryOp::Pow, Some(e)) => self.push(Inst::Const(e.to_bits())),
                     _ => self.lower(b, Lowerer::operand_ctx(b.shape, node.shape, ctx)),
                 };
-                self.push(Inst::Binary(*op, av, bv))
+                let v = self.push(Inst::Binary(*op, av, bv));
+                self.integral_zero(node, v)
             }
             Expr::Sweep {
                 x,
@@ -226,7 +228,8 @@ impl Lowerer {
                     sctx
                 };
                 let sv = self.lower(stats, sctx);
-                self.push(Inst::Binary(*op, xv, sv))
+                let v = self.push(Inst::Binary(*op, xv, sv));
+                self.integral_zero(node, v)
             }
             Expr::Transpose(x) => self.lower(
                 x,
@@ -241,6 +244,21 @@ impl Lowerer {
                 self.push(Inst::OffDiag(v))
             }
         }
+    }
+
+    /// `v`, the value of an integer or logical `node`, without a negative zero: R's integers have none
+    /// (`-0L` is 0, and 1 / (-3L * 0L) is Inf), but negating or multiplying doubles makes one.
+    fn integral_zero(&mut self, node: &NodeRef, v: Value) -> Value {
+        let may_be_negative_zero = match &node.expr {
+            Expr::Unary(op, _) => *op == UnaryOp::Neg,
+            Expr::Binary(op, ..) | Expr::Sweep { op, .. } => *op == BinaryOp::Mul,
+            _ => false,
+        };
+        if !(node.rtype.is_integral() && may_be_negative_zero) {
+            return v;
+        }
+        let zero = self.push(Inst::Const(0f64.to_bits()));
+        self.push(Inst::Binary(BinaryOp::Add, v, zero))
     }
 
     fn output(&mut self, kind: OutKind, value: Value, skip_nan: bool) -> usize {

@@ -198,7 +198,7 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
             continue;
         }
         if exact::applies(r) {
-            r.set(Arc::from(vec![exact::reduce(r)?]));
+            r.set(exact::value(r)?);
             continue;
         }
         match unique.iter().find(|u| Reducer::same(u, r)) {

@@ -3,8 +3,7 @@
 //! NaN a result is follows R's order. Those rare values are recomputed R's way, from one more pass over
 //! the input:
 //! - `sum`, `mean` and `prod` as R computes them (`exact`), which also makes them NA when an NA fed them;
-//! - row and column sums and means in long double along R's order (each row across the columns, each
-//!   column down its rows), whose first NaN is the result: `colSums(cbind(c(NaN, NA)))` is NaN;
+//! - row and column sums and means as R computes them (`exact::margins`);
 //! - `min` and `max` are NA when any NA fed them ("any NA trumps all NaNs").
 
 use std::sync::Arc;
@@ -12,7 +11,6 @@ use std::sync::Arc;
 use super::exact::{self, Blocks};
 use super::PlanError;
 use crate::graph::{is_na, ReduceOp, Reducer, NA_REAL};
-use crate::rsum::Ld;
 
 /// `v`, the value a fused pass computed for `r`, as R's accumulation gives it.
 pub fn finish(r: &Reducer, v: Arc<[f64]>) -> Result<Arc<[f64]>, PlanError> {
@@ -31,57 +29,15 @@ pub fn finish(r: &Reducer, v: Arc<[f64]>) -> Result<Arc<[f64]>, PlanError> {
             Ok(if any_na { Arc::from(vec![NA_REAL]) } else { v })
         }
         ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans => {
-            margins(r, v)
+            let redo: Vec<bool> = v.iter().map(|x| !x.is_finite()).collect();
+            let exact = exact::margins(r, &redo)?;
+            Ok(v.iter()
+                .zip(&redo)
+                .zip(exact.iter())
+                .map(|((&x, &redo), &e)| if redo { e } else { x })
+                .collect())
         }
     }
-}
-
-/// Row or column sums or means recomputed R's way where `v` is not finite.
-fn margins(r: &Reducer, v: Arc<[f64]>) -> Result<Arc<[f64]>, PlanError> {
-    let rows = r.input.shape.rows.max(1);
-    let by_row = matches!(r.op, ReduceOp::RowSums | ReduceOp::RowMeans);
-    let redo: Vec<bool> = v.iter().map(|x| !x.is_finite()).collect();
-    let mut acc = vec![Ld::new(0.0); v.len()];
-    let mut count = vec![0usize; v.len()];
-    let mut first_nan: Vec<Option<f64>> = vec![None; v.len()];
-    let mut k = 0u64;
-    Blocks::new(&r.input).each(&mut |block| {
-        for &x in block {
-            let p = if by_row { k % rows } else { k / rows } as usize;
-            k += 1;
-            if !redo[p] || first_nan[p].is_some() || (r.na_rm && x.is_nan()) {
-                continue;
-            }
-            if x.is_nan() {
-                // The sum's own NaN (Inf - Inf) came first if it has one.
-                let s = acc[p].get();
-                first_nan[p] = Some(if s.is_nan() { s } else { x });
-            } else {
-                acc[p].add(&[x], false);
-                count[p] += 1;
-            }
-        }
-    })?;
-    let other = if by_row {
-        r.input.shape.cols
-    } else {
-        r.input.shape.rows
-    } as f64;
-    let mean = matches!(r.op, ReduceOp::RowMeans | ReduceOp::ColMeans);
-    Ok((0..v.len())
-        .map(|p| {
-            if !redo[p] {
-                return v[p];
-            }
-            if let Some(nan) = first_nan[p] {
-                return nan;
-            }
-            if mean {
-                acc[p].div(if r.na_rm { count[p] as f64 } else { other });
-            }
-            acc[p].get()
-        })
-        .collect())
 }
 
 #[cfg(test)]
@@ -122,14 +78,32 @@ mod tests {
     }
 
     #[test]
-    fn column_sums_keep_the_first_nan_in_r_order() {
+    fn column_sums_choose_between_nans_as_r_does() {
         let inf = f64::INFINITY;
-        // Columns: (NaN, NA), (NA, NaN), (Inf, -Inf): NaN, NA, NaN as R gives them.
-        let data = vec![f64::NAN, NA_REAL, NA_REAL, f64::NAN, inf, -inf];
-        let r = reduced(ReduceOp::ColSums, data, Shape::matrix(2, 3), RType::Double);
-        let got = finish(&r, Arc::from(vec![NA_REAL, f64::NAN, NA_REAL])).unwrap();
-        assert!(got[0].is_nan() && !is_na(got[0]));
-        assert!(is_na(got[1]));
-        assert!(got[2].is_nan() && !is_na(got[2]));
+        let quiet_na = crate::graph::quiet(NA_REAL);
+        // Columns as R gives them: (NaN, NA) NaN, (NA, NaN) NA, (Inf, -Inf, 0) NaN, (Inf, -Inf, NA made
+        // by arithmetic) NA, (Inf, -Inf, NA as stored) NaN.
+        let data = vec![
+            f64::NAN,
+            NA_REAL,
+            0.0,
+            NA_REAL,
+            f64::NAN,
+            0.0,
+            inf,
+            -inf,
+            0.0,
+            inf,
+            -inf,
+            quiet_na,
+            inf,
+            -inf,
+            NA_REAL,
+        ];
+        let r = reduced(ReduceOp::ColSums, data, Shape::matrix(3, 5), RType::Double);
+        let got = finish(&r, Arc::from(vec![f64::NAN; 5])).unwrap();
+        let na: Vec<bool> = got.iter().map(|&x| is_na(x)).collect();
+        assert!(got.iter().all(|x| x.is_nan()));
+        assert_eq!(na, [false, true, false, true, false]);
     }
 }
