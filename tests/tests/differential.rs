@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use lazyshare_runtime::config::{self, Thresholds};
 use lazyshare_runtime::graph::{
-    self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Shape, Source, UnaryOp,
+    self, BinaryOp, Expr, Margin, NodeRef, RType, ReduceOp, Shape, Source, UnaryOp,
 };
 use lazyshare_runtime::plan;
 
@@ -337,9 +337,26 @@ fn eval_p(
             .map(|v| v * (1.0 + perturb))
             .collect(),
     };
+    // R's integers have no negative zero (-FALSE is 0L; 1 / -FALSE is Inf).
+    let v = if rtype(s).is_integral() {
+        v.into_iter().map(|x| x + 0.0).collect()
+    } else {
+        v
+    };
     let v = Rc::new(v);
     memo.insert(Rc::as_ptr(s), v.clone());
     v
+}
+
+/// The R type of a spec's values, by R's rules (sources and constants are doubles).
+fn rtype(s: &Spec) -> RType {
+    match s {
+        Spec::Src(..) | Spec::Const(_) | Spec::Dist(_) => RType::Double,
+        Spec::Unary(op, a) => rtype(a).unary(*op),
+        Spec::Binary(op, a, b) | Spec::Sweep(a, _, b, op) => RType::binary(rtype(a), *op, rtype(b)),
+        Spec::Transpose(a) | Spec::OffDiag(a) => rtype(a),
+        Spec::Reduce(op, a, _) => rtype(a).reduced(*op),
+    }
 }
 
 fn reduce_ref(op: ReduceOp, v: &[f64], s: Shape, na: bool) -> Vec<f64> {
