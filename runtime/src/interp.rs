@@ -5,7 +5,9 @@
 
 use crate::exec::{nan_max, nan_min, Backend, Chunk, Program, StoreTarget};
 use crate::graph::{nan_first, BinaryOp, UnaryOp};
-use crate::kernel::{classify, partial_rows, Class, Idx, Inst, Kernel, Layout, OutKind, Value};
+use crate::kernel::{
+    classify, may_be_nan, partial_rows, Class, Idx, Inst, Kernel, Layout, OutKind, Value,
+};
 use crate::summary::neumaier;
 
 /// Elements per block: all live buffers of a typical kernel stay in L1.
@@ -41,6 +43,8 @@ struct InterpProgram {
     varying: Vec<usize>,
     /// Buffer slot of each varying instruction.
     slot: Vec<usize>,
+    /// Arithmetic instructions both of whose operands may be NaN: R's choice between NaNs applies.
+    nan_order: Vec<bool>,
 }
 
 /// An operand over a block: one value for every element, or a buffer.
@@ -84,6 +88,14 @@ impl InterpProgram {
         for (s, &v) in varying.iter().enumerate() {
             slot[v] = s;
         }
+        let nan = may_be_nan(kernel);
+        let nan_order = kernel
+            .insts
+            .iter()
+            .map(
+                |inst| matches!(*inst, Inst::Binary(_, a, b) if nan[a as usize] && nan[b as usize]),
+            )
+            .collect();
         InterpProgram {
             kernel: kernel.clone(),
             layout: Layout::of(kernel),
@@ -92,6 +104,7 @@ impl InterpProgram {
             column,
             varying,
             slot,
+            nan_order,
         }
     }
 }
@@ -154,12 +167,24 @@ macro_rules! zip2 {
     };
 }
 
-fn binary_block(op: BinaryOp, a: Opnd, b: Opnd, out: &mut [f64]) {
+/// Arithmetic on a block with R's NaN: where both operands may be NaN (`nan_order`), the first one's
+/// (`nan_first`); elsewhere the plain loop is exact.
+macro_rules! arith {
+    ($out:expr, $a:expr, $b:expr, $nan_order:expr, |$x:ident, $y:ident| $e:expr) => {
+        if $nan_order {
+            zip2!($out, $a, $b, |$x, $y| nan_first($x, $e))
+        } else {
+            zip2!($out, $a, $b, |$x, $y| $e)
+        }
+    };
+}
+
+fn binary_block(op: BinaryOp, a: Opnd, b: Opnd, nan_order: bool, out: &mut [f64]) {
     match op {
-        BinaryOp::Add => zip2!(out, a, b, |x, y| nan_first(x, x + y)),
-        BinaryOp::Sub => zip2!(out, a, b, |x, y| nan_first(x, x - y)),
-        BinaryOp::Mul => zip2!(out, a, b, |x, y| nan_first(x, x * y)),
-        BinaryOp::Div => zip2!(out, a, b, |x, y| nan_first(x, x / y)),
+        BinaryOp::Add => arith!(out, a, b, nan_order, |x, y| x + y),
+        BinaryOp::Sub => arith!(out, a, b, nan_order, |x, y| x - y),
+        BinaryOp::Mul => arith!(out, a, b, nan_order, |x, y| x * y),
+        BinaryOp::Div => arith!(out, a, b, nan_order, |x, y| x / y),
         _ => zip2!(out, a, b, |x, y| op.eval(x, y)),
     }
 }
@@ -262,6 +287,7 @@ impl InterpProgram {
                 op,
                 self.opnd(a, bufs, vals, len),
                 self.opnd(b, bufs, vals, len),
+                self.nan_order[v],
                 out,
             ),
             Inst::Param(_) | Inst::Const(_) => unreachable!("uniform"),
