@@ -23,6 +23,15 @@ pub enum ViewMode {
     LowerTri,
 }
 
+/// How many elements R sees of `node` seen as `view`.
+fn view_len(node: &NodeRef, view: ViewMode) -> u64 {
+    let n = node.shape.rows;
+    match view {
+        ViewMode::Full => node.shape.len(),
+        ViewMode::LowerTri => n * n.saturating_sub(1) / 2,
+    }
+}
+
 pub struct Lazy {
     pub node: NodeRef,
     pub view: ViewMode,
@@ -33,11 +42,7 @@ pub struct Lazy {
 
 impl Lazy {
     pub fn len(&self) -> u64 {
-        let n = self.node.shape.rows;
-        match self.view {
-            ViewMode::Full => self.node.shape.len(),
-            ViewMode::LowerTri => n * n.saturating_sub(1) / 2,
-        }
+        view_len(&self.node, self.view)
     }
 
     fn evaluator(&self) -> RResult<&StoreEval> {
@@ -246,10 +251,7 @@ fn materialise(x: SEXP) -> RResult<SEXP> {
 /// limit. Doubles are computed straight into R's memory; logicals and integers go through one buffer of
 /// doubles.
 pub fn r_vector(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
-    let n = match view {
-        ViewMode::Full => node.shape.len(),
-        ViewMode::LowerTri => node.shape.rows * node.shape.rows.saturating_sub(1) / 2,
-    };
+    let n = view_len(node, view);
     match view {
         ViewMode::Full => plan::check_size(node.shape),
         ViewMode::LowerTri => plan::check_size_of(n),
