@@ -651,6 +651,21 @@ pub extern "C" fn lzs_dcov(
     })
 }
 
+/// Counts one memApply/memLapply call by the path it took (`fused`: in-process, else on workers).
+#[no_mangle]
+pub extern "C" fn lzs_note_apply(fused: SEXP) -> SEXP {
+    entry(|| {
+        // SAFETY: reading a logical scalar.
+        let counter = if unsafe { Rf_asLogical(fused) } == 1 {
+            &COUNTERS.fused_applies
+        } else {
+            &COUNTERS.worker_applies
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(nil())
+    })
+}
+
 static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
 
 unsafe extern "C" fn check_interrupt(_: *mut std::ffi::c_void) {

@@ -384,6 +384,26 @@ pub extern "C" fn lzs_release_all() -> SEXP {
     })
 }
 
+/// Elements `start + 1 .. start + len` of the view `x` as a view of the same mapping (memApply gives
+/// workers' FUN each column so); NULL where R should subset instead.
+#[no_mangle]
+pub extern "C" fn lzs_view_slice(x: SEXP, start: SEXP, len: SEXP) -> SEXP {
+    entry(|| {
+        if !is_view(x) {
+            return Ok(nil());
+        }
+        let whole = |v: SEXP, name: &str| -> RResult<usize> {
+            // SAFETY: reading a numeric scalar.
+            let f = unsafe { Rf_asReal(v) };
+            if !(f >= 0.0 && f.fract() == 0.0 && f < 2f64.powi(53)) {
+                return Err(RError::new(format!("`{name}` must be a whole number >= 0")));
+            }
+            Ok(f as usize)
+        };
+        crate::view::slice(x, whole(start, "start")?, whole(len, "len")?)
+    })
+}
+
 /// `list(namespace, variable, element, modified)` for a view, NULL for anything else.
 #[no_mangle]
 pub extern "C" fn lzs_view_info(x: SEXP) -> SEXP {

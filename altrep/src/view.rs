@@ -1,5 +1,5 @@
-//! `SharedVector`: an R double, integer or logical vector whose data is an array of a shared page. Reads
-//! go straight to the read-only mapping. A request for a writable pointer (R's copy-on-modify of an
+//! `SharedVector`: an R double, integer or logical vector whose data is an array of a shared page, or a
+//! stretch of one (a column, for memApply's workers). Reads go straight to the read-only mapping. A request for a writable pointer (R's copy-on-modify of an
 //! unshared object, or any C code calling REAL()) switches this one object to a private copy-on-write
 //! mapping of the same array: it costs nothing until written, then one page per page written, and
 //! neither the page nor other views ever change.
@@ -19,19 +19,28 @@ use crate::rapi::*;
 struct View {
     page: Arc<Page>,
     entry: usize,
+    /// The elements `start..start + len` of the array.
+    start: usize,
+    len: usize,
     private: OnceCell<PrivateArray>,
 }
 
 impl View {
     fn len(&self) -> usize {
-        self.page.entry(self.entry).spec.len as usize
+        self.len
+    }
+
+    fn offset(&self) -> usize {
+        self.start * self.page.entry(self.entry).spec.dtype.size() as usize
     }
 
     fn ptr(&self) -> *const u8 {
-        match self.private.get() {
+        let base = match self.private.get() {
             Some(p) => p.as_mut_ptr(),
             None => self.page.bytes(self.entry).as_ptr(),
-        }
+        };
+        // SAFETY: start + len lies within the array (checked where the view is made).
+        unsafe { base.add(self.offset()) }
     }
 
     fn writable_ptr(&self) -> RResult<*mut u8> {
@@ -41,7 +50,14 @@ impl View {
         if self.private.get().is_none() {
             let _ = self.private.set(self.page.private_copy(self.entry)?);
         }
-        Ok(self.private.get().expect("just set").as_mut_ptr())
+        // SAFETY: as in `ptr`.
+        Ok(unsafe {
+            self.private
+                .get()
+                .expect("just set")
+                .as_mut_ptr()
+                .add(self.offset())
+        })
     }
 
     fn is_modified(&self) -> bool {
@@ -108,10 +124,16 @@ pub fn register_classes(dll: *mut DllInfo) {
 
 /// A new R vector viewing array `entry` of `page`.
 pub fn new_view(page: Arc<Page>, entry: usize) -> SEXP {
-    make(page, entry, OnceCell::new())
+    let len = page.entry(entry).spec.len as usize;
+    make(page, entry, (0, len), OnceCell::new())
 }
 
-fn make(page: Arc<Page>, entry: usize, private: OnceCell<PrivateArray>) -> SEXP {
+fn make(
+    page: Arc<Page>,
+    entry: usize,
+    (start, len): (usize, usize),
+    private: OnceCell<PrivateArray>,
+) -> SEXP {
     let classes = CLASSES.get().expect("classes are registered at load");
     let class = match page.entry(entry).spec.dtype {
         DType::F64 => classes.real,
@@ -123,9 +145,34 @@ fn make(page: Arc<Page>, entry: usize, private: OnceCell<PrivateArray>) -> SEXP 
         View {
             page,
             entry,
+            start,
+            len,
             private,
         },
     )
+}
+
+/// A view of elements `start..start + len` of the view `x` (a column of a matrix): no copy, the same
+/// mapping. A view that was written is sliced from its data by R instead (NULL).
+pub fn slice(x: SEXP, start: usize, len: usize) -> RResult<SEXP> {
+    let v = view(unwrap(x));
+    if v.is_modified() {
+        return Ok(fallback());
+    }
+    if start.checked_add(len).is_none_or(|end| end > v.len) {
+        return Err(RError::new(format!(
+            "elements {} to {} are outside a view of {} elements",
+            start + 1,
+            start + len,
+            v.len
+        )));
+    }
+    Ok(make(
+        v.page.clone(),
+        v.entry,
+        (v.start + start, len),
+        OnceCell::new(),
+    ))
 }
 
 fn view<'a>(x: SEXP) -> &'a View {
@@ -303,7 +350,7 @@ unsafe extern "C" fn duplicate(x: SEXP, _deep: Rboolean) -> SEXP {
             }
             let _ = private.set(copy);
         }
-        Ok(make(v.page.clone(), v.entry, private))
+        Ok(make(v.page.clone(), v.entry, (v.start, v.len), private))
     })
 }
 
@@ -321,21 +368,20 @@ unsafe extern "C" fn serialized_state(x: SEXP) -> SEXP {
             name.var().to_string(),
             v.page.id().to_string(),
             v.entry.to_string(),
+            v.start.to_string(),
+            v.len.to_string(),
         ]))
     })
 }
 
 unsafe extern "C" fn unserialize(_class: SEXP, state: SEXP) -> SEXP {
     method(|| {
+        let damaged = || RError::new("a serialized lazyshare view is damaged");
         let s = arg_strings(state, "serialized view state")?;
-        let [ns, var, id, entry] = <[String; 4]>::try_from(s)
-            .map_err(|_| RError::new("a serialized lazyshare view is damaged"))?;
-        let id: PageId = id
-            .parse()
-            .map_err(|_| RError::new("a serialized lazyshare view is damaged"))?;
-        let entry: usize = entry
-            .parse()
-            .map_err(|_| RError::new("a serialized lazyshare view is damaged"))?;
+        let [ns, var, id, entry, start, len] = <[String; 6]>::try_from(s).map_err(|_| damaged())?;
+        let number = |t: &str| t.parse::<usize>().map_err(|_| damaged());
+        let id: PageId = id.parse().map_err(|_| damaged())?;
+        let (entry, start, len) = (number(&entry)?, number(&start)?, number(&len)?);
         let name = PageName::new(&ns, &var)?;
         let page = registry().open_view(&name).map_err(|e| {
             RError::new(format!(
@@ -343,13 +389,16 @@ unsafe extern "C" fn unserialize(_class: SEXP, state: SEXP) -> SEXP {
                  shared memory; save the data itself with saveRDS(x[]) to keep it beyond its page"
             ))
         })?;
-        if page.id() != id || entry >= page.header().entries.len() {
+        if page.id() != id
+            || entry >= page.header().entries.len()
+            || start + len > page.entry(entry).spec.len as usize
+        {
             return Err(RError::new(format!(
                 "cannot restore a view of '{var}' in namespace '{ns}': the page was released and \
                  registered again with other data"
             )));
         }
-        Ok(new_view(page, entry))
+        Ok(make(page, entry, (start, len), OnceCell::new()))
     })
 }
 
@@ -363,9 +412,10 @@ unsafe extern "C" fn inspect(
     method(|| {
         let v = view(x);
         inspect_line(&format!(
-            " lazyshare view of '{}' [{}], {} elements, {}\n",
+            " lazyshare view of '{}' [{}] from element {}, {} elements, {}\n",
             v.page.name().display(),
             v.entry,
+            v.start + 1,
             v.len(),
             if v.is_modified() {
                 "modified privately (copy-on-write)"

@@ -1,0 +1,371 @@
+# memApply and memLapply, memshare's two functions. memApply first translates FUN into one fused pass in
+# this process (fuse.R); what cannot be translated runs on a PSOCK cluster whose workers read X and VARS
+# from shared pages: a column reaches FUN as a view into the page, not a copy.
+
+#' Apply a function over the rows or columns of a matrix, in parallel, without copies
+#'
+#' memshare's `memApply`, with its arguments and its result: a list with
+#' one element per row (`MARGIN = 1`) or column (`MARGIN = 2`) of `X`,
+#' named by `X`'s row or column names (`unlist()` makes it a vector like
+#' `apply()`'s).
+#'
+#' **Fused path.** When FUN's body is built from the row or column, `VARS`
+#' (numbers, and vectors as long as the row or column), constants,
+#' arithmetic, comparisons, `Math` functions and the reducers `sum`, `mean`,
+#' `var`, `sd`, `length`, `cor(v, y)` and `crossprod(v, y)` (nested freely,
+#' with local assignments), it is translated -- never run on sample data --
+#' into per-column (or per-row) reducers over `X`, computed in fused,
+#' compiled passes on all cores of this process, reading `X` where it lives:
+#' no worker is started and nothing is copied. Bare `sum`, `mean`, `var`,
+#' `sd` and `length` translate too. `var` and `sd` take two passes (means,
+#' then centred squares) and agree with R's to about 1e-15. A lazy matrix
+#' (e.g. `log2(lazy(X) + 1)`) is applied over without being materialised.
+#'
+#' **Worker path.** Otherwise (or with `FUSE = FALSE`), `X` and `VARS` are
+#' registered as pages of `NAMESPACE` (unless they are pages already), and
+#' the rows or columns are split into one chunk per worker of `CLUSTER`.
+#' Each worker maps the pages and calls `FUN(v, <VARS by name>)`, where a
+#' column `v` is a view into the page (a row is copied). `FUN` is sent to a
+#' cluster once and reused while it stays the same. An error in `FUN` is an
+#' error here naming the row or column; a worker that dies is an error too.
+#' Pages this call registered are released when it ends, also on error.
+#'
+#' Differences from memshare: `MARGIN = 1` works (memshare iterates over
+#' columns); errors in `FUN` are errors (memshare returns `NA` and prints a
+#' message); the result is named by `X`'s dimnames; integer and logical
+#' matrices keep their type; `FUSE`.
+#'
+#' @param X A numeric matrix (or numeric data frame), a shared view of one,
+#'   the name of a page of `NAMESPACE` holding one, or a lazy matrix.
+#' @param MARGIN 1 for rows, 2 for columns.
+#' @param FUN A function whose first argument takes the row or column; its
+#'   other arguments take `VARS` by name.
+#' @param NAMESPACE The namespace of the pages (required when `X` or `VARS`
+#'   are names); by default a namespace of this call's own.
+#' @param CLUSTER A cluster from [parallel::makeCluster()] for the worker
+#'   path; by default one of `MAX.CORES` workers is made and stopped.
+#' @param VARS A named list of numeric vectors or matrices, or the names of
+#'   pages of `NAMESPACE`, passed to `FUN` by name.
+#' @param MAX.CORES Workers to start when `CLUSTER` is `NULL`; by default
+#'   `getOption("mc.cores")`, else the number of cores.
+#' @param FUSE `NA`: fuse when `FUN` translates, else use workers; `TRUE`:
+#'   fuse or fail, naming what does not translate; `FALSE`: always workers.
+#' @return A list of `FUN`'s results, one per row or column.
+#' @seealso [memLapply()], [lazy()], [lazy_stats()] (`fused_applies`,
+#'   `worker_applies`).
+#' @examples
+#' X <- matrix(rnorm(2000), 200, 10)
+#' y <- rnorm(200)
+#' s <- memApply(X, 2, sd)                                  # fused: no worker
+#' all.equal(unlist(s), apply(X, 2, sd))
+#' r <- memApply(X, 2, function(v, y) cor(v, y), VARS = list(y = y))
+#' all.equal(unlist(r), as.vector(cor(X, y)))
+#' \donttest{
+#' q <- memApply(X, 2, function(v) quantile(v, 0.3)[[1]], MAX.CORES = 2)  # workers
+#' }
+#' @export
+memApply <- function(X, MARGIN, FUN, NAMESPACE = NULL, CLUSTER = NULL, VARS = NULL, MAX.CORES = NULL,
+                     FUSE = NA) {
+  if (!(is.numeric(MARGIN) && length(MARGIN) == 1L && MARGIN %in% 1:2)) {
+    stop(sprintf("`MARGIN` must be 1 (rows) or 2 (columns); got %s", describe_value(MARGIN)),
+         call. = FALSE)
+  }
+  MARGIN <- as.integer(MARGIN)
+  FUN <- check_fun(FUN)
+  check_apply_options(NAMESPACE, CLUSTER, MAX.CORES, FUSE)
+  target <- apply_target(X, NAMESPACE)
+  on.exit(target$done(), add = TRUE)
+  vars <- apply_vars(VARS, NAMESPACE)
+  on.exit(vars$done(), add = TRUE)
+  if (!isFALSE(FUSE)) {
+    fused <- try_fused(target$data, MARGIN, FUN, vars$values, FUSE)
+    if (!is.null(fused)) return(fused)
+  }
+  k <- dim(target$data)[MARGIN]
+  out <- on_workers(list(kind = "apply", margin = MARGIN), k, target, vars, FUN, NAMESPACE, CLUSTER,
+                    MAX.CORES, if (MARGIN == 2L) "column" else "row")
+  names(out) <- dimnames(target$data)[[MARGIN]]
+  out
+}
+
+#' Apply a function over a list of vectors or matrices, in parallel, without copies
+#'
+#' memshare's `memLapply`: `X` is put into one shared page (unless it is the
+#' name of one), and the workers of `CLUSTER` call `FUN(el, <VARS by name>)`
+#' on views of its elements. Works on R 4.2: the workers get a plain list of
+#' views. Errors, cleanup, `NAMESPACE`, `CLUSTER`, `VARS` and `MAX.CORES` are
+#' as in [memApply()].
+#'
+#' @param X A list of numeric vectors or matrices, or the name of a page of
+#'   `NAMESPACE` holding one.
+#' @param FUN A function whose first argument takes an element of `X`.
+#' @inheritParams memApply
+#' @return A list of `FUN`'s results, one per element of `X`, with `X`'s
+#'   names.
+#' @examples
+#' \donttest{
+#' L <- lapply(1:4, function(i) matrix(rnorm(100), 10, 10))
+#' w <- rnorm(10)
+#' r <- memLapply(L, function(el, w) el %*% w, VARS = list(w = w), MAX.CORES = 2)
+#' all.equal(r, lapply(L, function(el) el %*% w))
+#' }
+#' @export
+memLapply <- function(X, FUN, NAMESPACE = NULL, CLUSTER = NULL, VARS = NULL, MAX.CORES = NULL) {
+  FUN <- check_fun(FUN)
+  check_apply_options(NAMESPACE, CLUSTER, MAX.CORES, NA)
+  target <- list_target(X, NAMESPACE)
+  on.exit(target$done(), add = TRUE)
+  vars <- apply_vars(VARS, NAMESPACE)
+  on.exit(vars$done(), add = TRUE)
+  out <- on_workers(list(kind = "lapply"), length(target$data), target, vars, FUN, NAMESPACE, CLUSTER,
+                    MAX.CORES, "element")
+  names(out) <- names(target$data)
+  out
+}
+
+describe_value <- function(x) {
+  if (is.numeric(x) && length(x) == 1L) format(x) else describe_object(x)
+}
+
+check_fun <- function(FUN) {
+  if (is.character(FUN) && length(FUN) == 1L) FUN <- match.fun(FUN)
+  if (!is.function(FUN)) {
+    stop(sprintf("`FUN` must be a function; got %s", describe_object(FUN)), call. = FALSE)
+  }
+  FUN
+}
+
+check_apply_options <- function(NAMESPACE, CLUSTER, MAX.CORES, FUSE) {
+  if (!is.null(NAMESPACE)) check_string(NAMESPACE, "NAMESPACE")
+  if (!is.null(CLUSTER) && !inherits(CLUSTER, "cluster")) {
+    stop(sprintf("`CLUSTER` must be a cluster from parallel::makeCluster(); got %s",
+                 describe_object(CLUSTER)), call. = FALSE)
+  }
+  if (!is.null(MAX.CORES) && !(is.numeric(MAX.CORES) && length(MAX.CORES) == 1L &&
+                               !is.na(MAX.CORES) && MAX.CORES >= 1)) {
+    stop(sprintf("`MAX.CORES` must be a number >= 1; got %s", describe_value(MAX.CORES)), call. = FALSE)
+  }
+  if (!(is.logical(FUSE) && length(FUSE) == 1L)) {
+    stop(sprintf("`FUSE` must be NA, TRUE or FALSE; got %s", describe_value(FUSE)), call. = FALSE)
+  }
+}
+
+require_namespace <- function(NAMESPACE, what) {
+  if (is.null(NAMESPACE)) {
+    stop(sprintf("%s names pages, so `NAMESPACE` must say whose", what), call. = FALSE)
+  }
+}
+
+# The matrix memApply works on: its data (a matrix, view or lazy matrix), the page holding it if any
+# (namespace, variable, element), and what to do when the call ends.
+apply_target <- function(X, NAMESPACE) {
+  nothing <- function() invisible()
+  if (is.character(X) && length(X) == 1L && is.null(dim(X))) {
+    require_namespace(NAMESPACE, "`X`")
+    v <- retrieveViews(NAMESPACE, X)[[1L]]
+    done <- function() releaseViews(NAMESPACE, X)
+    if (!is.matrix(v)) {
+      done()
+      stop(sprintf("`X` names page '%s', which holds %s, not a matrix", X, describe_object(v)),
+           call. = FALSE)
+    }
+    return(list(data = v, page = list(ns = NAMESPACE, var = X, element = 1L), done = done))
+  }
+  if (is.data.frame(X)) {
+    ok <- vapply(X, function(col) is.numeric(col) || is.logical(col), NA)
+    if (!all(ok)) {
+      stop(sprintf("`X` is a data frame with non-numeric column '%s'", names(X)[!ok][1]), call. = FALSE)
+    }
+    X <- as.matrix(X)
+  }
+  if (!is.matrix(X) || !(is.numeric(X) || is.logical(X)) || (!is.null(oldClass(X)) && !is_lazy(X))) {
+    stop(sprintf("`X` must be a numeric matrix, a shared view of one, or the name of a page; got %s",
+                 describe_object(X)), call. = FALSE)
+  }
+  info <- viewInfo(X)
+  page <- if (!is.null(info) && !info$modified) {
+    list(ns = info$namespace, var = info$variable, element = as.integer(info$element))
+  }
+  list(data = X, page = page, done = nothing)
+}
+
+list_target <- function(X, NAMESPACE) {
+  if (is.character(X) && length(X) == 1L) {
+    require_namespace(NAMESPACE, "`X`")
+    v <- retrieveViews(NAMESPACE, X)[[1L]]
+    done <- function() releaseViews(NAMESPACE, X)
+    if (!is.list(v)) {
+      done()
+      stop(sprintf("`X` names page '%s', which holds %s, not a list", X, describe_object(v)),
+           call. = FALSE)
+    }
+    return(list(data = v, page = list(ns = NAMESPACE, var = X, element = NA_integer_), done = done))
+  }
+  if (!is.list(X) || !is.null(oldClass(X))) {
+    stop(sprintf("`X` must be a list of numeric vectors or matrices, or the name of a page; got %s",
+                 describe_object(X)), call. = FALSE)
+  }
+  list(data = X, page = NULL, done = function() invisible())
+}
+
+# VARS as values (for translation) and as pages (for workers): a named list, or names of pages.
+apply_vars <- function(VARS, NAMESPACE) {
+  none <- list(values = list(), names = character(), pages_ns = NULL, done = function() invisible())
+  if (is.null(VARS)) return(none)
+  if (is.character(VARS)) {
+    require_namespace(NAMESPACE, "`VARS`")
+    check_names(VARS, "VARS")
+    values <- retrieveViews(NAMESPACE, VARS)
+    return(list(values = values, names = VARS, pages_ns = NAMESPACE,
+                done = function() releaseViews(NAMESPACE, VARS)))
+  }
+  if (!is.list(VARS) || is.null(names(VARS)) || anyNA(names(VARS)) || !all(nzchar(names(VARS)))) {
+    stop(sprintf("`VARS` must be a named list, or the names of pages of `NAMESPACE`; got %s",
+                 describe_object(VARS)), call. = FALSE)
+  }
+  list(values = VARS, names = names(VARS), pages_ns = NULL, done = function() invisible())
+}
+
+try_fused <- function(data, MARGIN, FUN, vars, FUSE) {
+  r <- if (!is.double(data)) {
+    structure(class = c("lazyshare_unfusable", "error", "condition"),
+              list(message = sprintf("`X` is %s, and fused sums would be doubles", typeof(data)),
+                   call = NULL))
+  } else {
+    tryCatch(fused_apply(lazy(data), MARGIN, FUN, vars), lazyshare_unfusable = function(e) e)
+  }
+  if (!inherits(r, "lazyshare_unfusable")) {
+    .Call(lzs_note_apply, TRUE)
+    return(r)
+  }
+  if (isTRUE(FUSE)) {
+    stop(sprintf("`FUN` cannot be fused (FUSE = TRUE): %s", conditionMessage(r)), call. = FALSE)
+  }
+  NULL
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Worker path
+
+# State of this package's side of memApply in each process: in the master, the function last sent to
+# each cluster; in a worker, the function it was sent.
+apply_state <- new.env(parent = emptyenv())
+
+apply_counter <- local({
+  n <- 0L
+  function() {
+    n <<- n + 1L
+    n
+  }
+})
+
+default_workers <- function() {
+  n <- getOption("mc.cores", parallel::detectCores())
+  if (!is.numeric(n) || is.na(n) || n < 1) 1L else as.integer(n)
+}
+
+# Identifies a cluster by its connections (a cluster made later may reuse them: workers check a token).
+cluster_key <- function(cl) {
+  paste(vapply(cl, function(node) {
+    con <- node$con
+    if (inherits(con, "connection")) as.character(as.integer(con)) else "?"
+  }, ""), collapse = "-")
+}
+
+# Sends FUN to every worker once; later calls with the same FUN on the same cluster send only a token.
+fun_token <- function(cl, FUN, force = FALSE) {
+  bytes <- serialize(FUN, NULL)
+  key <- cluster_key(cl)
+  sent <- apply_state$sent[[key]]
+  if (!force && !is.null(sent) && identical(sent$bytes, bytes)) return(sent$token)
+  token <- sprintf("%d.%d.%s", Sys.getpid(), apply_counter(), format(Sys.time(), "%OS6"))
+  parallel::clusterCall(cl, worker_set_fun, token, FUN)
+  if (is.null(apply_state$sent)) apply_state$sent <- list()
+  apply_state$sent[[key]] <- list(bytes = bytes, token = token)
+  token
+}
+
+# Runs in a worker.
+worker_set_fun <- function(token, FUN) {
+  apply_state$fun <- FUN
+  apply_state$token <- token
+  invisible(TRUE)
+}
+
+needs_fun <- structure(list(), class = "lazyshare_needs_fun")
+
+# What clusterApply sends: a function is sent with its code, and a small one keeps each call's message
+# small (a message of a few kilobytes waits on TCP's delayed acknowledgement: ~40 ms a call).
+run_chunk <- function(idx, task) apply_chunk(idx, task)
+
+# Runs in a worker: FUN over the items `idx` (columns, rows or list elements) of the page the task
+# names, with VARS from their pages. A failure is returned as a value naming the item.
+apply_chunk <- function(idx, task) {
+  if (!identical(apply_state$token, task$fun)) return(list(needs_fun))
+  FUN <- apply_state$fun
+  X <- retrieveViews(task$ns, task$var)[[1L]]
+  on.exit(releaseViews(task$ns, task$var), add = TRUE)
+  if (!is.na(task$element) && is.list(X)) X <- X[[task$element]]
+  vars <- if (length(task$vars)) retrieveViews(task$vars_ns, task$vars) else list()
+  if (length(task$vars)) on.exit(releaseViews(task$vars_ns, task$vars), add = TRUE)
+  item <- switch(task$kind,
+    lapply = function(i) X[[i]],
+    apply = if (task$margin == 1L) function(i) X[i, ] else column_of(X))
+  lapply(idx, function(i) {
+    tryCatch(do.call(FUN, c(list(item(i)), vars)),
+             error = function(e) structure(list(index = i, message = conditionMessage(e)),
+                                           class = "lazyshare_apply_failure"))
+  })
+}
+
+# Column i of a matrix view, as a view of the same mapping, named like X[, i].
+column_of <- function(X) {
+  n <- nrow(X)
+  rn <- rownames(X)
+  function(i) {
+    v <- .Call(lzs_view_slice, X, (i - 1) * n, n)
+    if (is.null(v)) return(X[, i])
+    if (!is.null(rn)) names(v) <- rn
+    v
+  }
+}
+
+# Puts what the workers need into pages, runs the chunks, and returns FUN's results in order.
+on_workers <- function(task, n_items, target, vars, FUN, NAMESPACE, CLUSTER, MAX.CORES, item_name) {
+  ns <- NAMESPACE %||% sprintf("lzs_apply_%d_%d", Sys.getpid(), apply_counter())
+  registered <- character()
+  on.exit(if (length(registered)) releaseVariables(ns, registered), add = TRUE)
+  register <- function(values) {
+    registerVariables(ns, values)
+    registered <<- c(registered, names(values))
+  }
+  page <- target$page
+  if (is.null(page)) {
+    name <- sprintf("lzs_X_%d", apply_counter())
+    register(stats::setNames(list(eager(target$data)), name))
+    page <- list(ns = ns, var = name, element = if (task$kind == "apply") 1L else NA_integer_)
+  }
+  vars_ns <- vars$pages_ns %||% ns
+  if (is.null(vars$pages_ns) && length(vars$values)) register(lapply(vars$values, eager))
+  cl <- CLUSTER
+  if (is.null(cl)) {
+    cl <- parallel::makeCluster(if (is.null(MAX.CORES)) default_workers() else as.integer(MAX.CORES))
+    on.exit(parallel::stopCluster(cl), add = TRUE)
+  }
+  task <- c(task, list(ns = page$ns, var = page$var, element = page$element, vars_ns = vars_ns,
+                       vars = vars$names))
+  chunks <- Filter(length, parallel::splitIndices(n_items, length(cl)))
+  run <- function(force) {
+    task$fun <- fun_token(cl, FUN, force)
+    do.call(c, parallel::clusterApply(cl, chunks, run_chunk, task))
+  }
+  out <- run(FALSE)
+  if (any(vapply(out, inherits, NA, "lazyshare_needs_fun"))) out <- run(TRUE)
+  failed <- Filter(function(r) inherits(r, "lazyshare_apply_failure"), out)
+  if (length(failed)) {
+    stop(sprintf("`FUN` failed on %s %d: %s", item_name, failed[[1L]]$index, failed[[1L]]$message),
+         call. = FALSE)
+  }
+  .Call(lzs_note_apply, FALSE)
+  out
+}
