@@ -17,7 +17,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{FuncId, Linkage, Module};
 
 use lazyshare_runtime::graph::{BinaryOp, UnaryOp, NA_REAL};
-use lazyshare_runtime::kernel::{classify, Class, Idx, Inst, Kernel, OutKind};
+use lazyshare_runtime::kernel::{self, classify, Class, Idx, Inst, Kernel, OutKind};
 
 use crate::libm::Libm;
 
@@ -623,12 +623,14 @@ impl Gen<'_, '_> {
         self.b.ins().insertlane(v, lanes[1], 1)
     }
 
-    fn init_value(kind: OutKind) -> f64 {
-        match kind {
-            OutKind::Prod => 1.0,
-            OutKind::Min => f64::INFINITY,
-            OutKind::Max => f64::NEG_INFINITY,
-            _ => 0.0,
+    /// `a` and `b` folded as output kind `kind` folds (kernel::Fold).
+    fn fold(&mut self, kind: OutKind, a: Value, b: Value) -> Value {
+        match kind.fold() {
+            kernel::Fold::Add => self.b.ins().fadd(a, b),
+            kernel::Fold::Mul => self.b.ins().fmul(a, b),
+            kernel::Fold::Min => self.b.ins().fmin(a, b),
+            kernel::Fold::Max => self.b.ins().fmax(a, b),
+            kernel::Fold::Store => unreachable!("stored values are not folded"),
         }
     }
 
@@ -643,7 +645,7 @@ impl Gen<'_, '_> {
             };
             let comp = self.addr(ptr, m);
             let partial = self.addr(comp, m);
-            let init = Gen::init_value(out.kind);
+            let init = out.kind.fold().neutral();
             let vec = [self.b.declare_var(F64X2), self.b.declare_var(F64X2)];
             let scl = self.b.declare_var(F64);
             let s = self.f64c(init);
@@ -664,7 +666,7 @@ impl Gen<'_, '_> {
     }
 
     fn reset_regs(&mut self, o: usize) {
-        let init = Gen::init_value(self.outs[o].kind);
+        let init = self.outs[o].kind.fold().neutral();
         let s = self.f64c(init);
         let v = self.b.ins().splat(F64X2, s);
         let r = self.outs[o].regs;
@@ -677,20 +679,14 @@ impl Gen<'_, '_> {
     fn reduce_regs(&mut self, o: usize) -> Value {
         let r = self.outs[o].regs;
         let kind = self.outs[o].kind;
-        let combine = |g: &mut Self, a: Value, b: Value| match kind {
-            OutKind::Prod => g.b.ins().fmul(a, b),
-            OutKind::Min => g.b.ins().fmin(a, b),
-            OutKind::Max => g.b.ins().fmax(a, b),
-            _ => g.b.ins().fadd(a, b),
-        };
         let v0 = self.b.use_var(r.vec[0]);
         let v1 = self.b.use_var(r.vec[1]);
-        let v = combine(self, v0, v1);
+        let v = self.fold(kind, v0, v1);
         let s = self.b.use_var(r.scl);
         let l0 = self.b.ins().extractlane(v, 0);
         let l1 = self.b.ins().extractlane(v, 1);
-        let l = combine(self, l0, l1);
-        combine(self, l, s)
+        let l = self.fold(kind, l0, l1);
+        self.fold(kind, l, s)
     }
 
     /// `*sum, *comp += x` with Neumaier compensation (scalar or two lanes).
@@ -742,12 +738,7 @@ impl Gen<'_, '_> {
             }
             let raw = self.widen(vals[value as usize], w);
             let nan = self.isnan(raw);
-            let neutral = match kind {
-                OutKind::Prod => 1.0,
-                OutKind::Min => f64::INFINITY,
-                OutKind::Max => f64::NEG_INFINITY,
-                _ => 0.0,
-            };
+            let neutral = kind.fold().neutral();
             let v = if skip {
                 let n = self.konst(neutral, w);
                 self.sel(nan, n, raw, w)
@@ -986,12 +977,7 @@ impl Gen<'_, '_> {
             let s = self.reduce_regs(o);
             let p = self.outs[o].ptr;
             let cur = self.b.ins().load(F64, mem(), p, 0);
-            let n = match kind {
-                OutKind::Prod => self.b.ins().fmul(cur, s),
-                OutKind::Min => self.b.ins().fmin(cur, s),
-                OutKind::Max => self.b.ins().fmax(cur, s),
-                _ => self.b.ins().fadd(cur, s),
-            };
+            let n = self.fold(kind, cur, s);
             self.b.ins().store(mem(), n, p, 0);
         }
     }

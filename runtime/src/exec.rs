@@ -319,17 +319,15 @@ fn combine(kernel: &Kernel, layout: &Layout, lanes: &[Vec<f64>]) -> Vec<OutValue
                 }
                 OutValue::Sum(s)
             }
-            OutKind::Prod => OutValue::Scalar(lanes.iter().map(|a| a[off]).product()),
-            OutKind::Min => {
-                OutValue::Scalar(lanes.iter().map(|a| a[off]).fold(f64::INFINITY, nan_min))
+            OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count => {
+                let fold = o.kind.fold();
+                OutValue::Scalar(
+                    lanes
+                        .iter()
+                        .map(|a| a[off])
+                        .fold(fold.neutral(), |a, b| fold.apply(a, b)),
+                )
             }
-            OutKind::Max => OutValue::Scalar(
-                lanes
-                    .iter()
-                    .map(|a| a[off])
-                    .fold(f64::NEG_INFINITY, nan_max),
-            ),
-            OutKind::Count => OutValue::Scalar(lanes.iter().map(|a| a[off]).sum()),
             OutKind::RowSum | OutKind::ColSum => {
                 let m = if o.kind == OutKind::RowSum {
                     d.rows
@@ -363,25 +361,6 @@ fn combine(kernel: &Kernel, layout: &Layout, lanes: &[Vec<f64>]) -> Vec<OutValue
             OutKind::Store => OutValue::Stored,
         })
         .collect()
-}
-
-/// min that lets NaN win, as R's min does without na.rm.
-#[inline]
-pub fn nan_min(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.min(b)
-    }
-}
-
-#[inline]
-pub fn nan_max(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.max(b)
-    }
 }
 
 /// Process-wide counters behind `lazy_stats()`.

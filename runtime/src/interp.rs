@@ -3,7 +3,7 @@
 //! on nothing) are computed once per column (or once per program). It is the reference every other backend
 //! is tested against and the fallback below the JIT threshold.
 
-use crate::exec::{nan_max, nan_min, Backend, Chunk, Program, StoreTarget};
+use crate::exec::{Backend, Chunk, Program, StoreTarget};
 use crate::graph::{nan_first, BinaryOp, UnaryOp};
 use crate::kernel::{
     classify, may_be_nan, partial_rows, Class, Idx, Inst, Kernel, Layout, OutKind, Value,
@@ -353,15 +353,12 @@ impl InterpProgram {
                     acc[base] *= p;
                 }
                 OutKind::Min | OutKind::Max => {
+                    let fold = o.kind.fold();
                     let mut m = acc[base];
                     for t in 0..len {
                         let x = v.at(t);
                         if keep(x) {
-                            m = if o.kind == OutKind::Min {
-                                nan_min(m, x)
-                            } else {
-                                nan_max(m, x)
-                            };
+                            m = fold.apply(m, x);
                         }
                     }
                     acc[base] = m;

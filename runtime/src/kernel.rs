@@ -104,6 +104,62 @@ pub enum OutKind {
     Store,
 }
 
+/// How an output folds its elements: the one definition of each kind's neutral value and combine, which
+/// the interpreter, the JIT and the final combine of lanes all use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Sums and counts (compensated where the kind keeps a compensation).
+    Add,
+    Mul,
+    /// min and max: a NaN wins, as in R without na.rm.
+    Min,
+    Max,
+    /// Values written out, not folded.
+    Store,
+}
+
+impl OutKind {
+    pub fn fold(self) -> Fold {
+        match self {
+            OutKind::Sum
+            | OutKind::Count
+            | OutKind::RowSum
+            | OutKind::ColSum
+            | OutKind::RowCount
+            | OutKind::ColCount => Fold::Add,
+            OutKind::Prod => Fold::Mul,
+            OutKind::Min => Fold::Min,
+            OutKind::Max => Fold::Max,
+            OutKind::Store => Fold::Store,
+        }
+    }
+}
+
+impl Fold {
+    /// The value an accumulator starts from: folding it in changes nothing.
+    pub fn neutral(self) -> f64 {
+        match self {
+            Fold::Add | Fold::Store => 0.0,
+            Fold::Mul => 1.0,
+            Fold::Min => f64::INFINITY,
+            Fold::Max => f64::NEG_INFINITY,
+        }
+    }
+
+    /// `a` and `b` folded into one (for a compensated sum, only its plain part).
+    #[inline]
+    pub fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            Fold::Add => a + b,
+            Fold::Mul => a * b,
+            Fold::Min | Fold::Max if a.is_nan() || b.is_nan() => f64::NAN,
+            Fold::Min => a.min(b),
+            Fold::Max => a.max(b),
+            Fold::Store => unreachable!("stored values are not folded"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Output {
     pub kind: OutKind,
@@ -297,16 +353,12 @@ impl Layout {
         Layout { offsets, len }
     }
 
-    /// A fresh accumulator buffer.
+    /// A fresh accumulator buffer: every slot of an output holds its fold's neutral value (compensations
+    /// and row partials are sums, and start at 0 too).
     pub fn init(&self, k: &Kernel) -> Vec<f64> {
         let mut acc = vec![0.0; self.len];
         for (o, &off) in k.outputs.iter().zip(&self.offsets) {
-            match o.kind {
-                OutKind::Prod => acc[off] = 1.0,
-                OutKind::Min => acc[off] = f64::INFINITY,
-                OutKind::Max => acc[off] = f64::NEG_INFINITY,
-                _ => {}
-            }
+            acc[off..off + slots(o.kind, k.domain)].fill(o.kind.fold().neutral());
         }
         acc
     }
@@ -345,6 +397,27 @@ mod tests {
             data: vec![Data::Source(Arc::new(Source::owned(data)))],
             params: vec![0.0],
         }
+    }
+
+    #[test]
+    fn every_fold_starts_from_a_neutral_value() {
+        for kind in [
+            OutKind::Sum,
+            OutKind::Prod,
+            OutKind::Min,
+            OutKind::Max,
+            OutKind::Count,
+            OutKind::RowSum,
+            OutKind::ColSum,
+            OutKind::RowCount,
+            OutKind::ColCount,
+        ] {
+            let f = kind.fold();
+            for x in [-2.5, 0.0, 7.0, f64::INFINITY] {
+                assert_eq!(f.apply(f.neutral(), x), x, "{kind:?}");
+            }
+        }
+        assert!(Fold::Min.apply(1.0, f64::NAN).is_nan());
     }
 
     #[test]
