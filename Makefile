@@ -45,6 +45,7 @@ demo: setup install
 bench: setup install
 	Rscript bench/R/pages.R
 	Rscript bench/R/dcor.R
+	Rscript bench/R/memapply.R
 	cargo run --release -p lazyshare-bench --bin kernels
 
 # Regenerates rpkg/man and rpkg/NAMESPACE from the roxygen comments (needs the package installed).
