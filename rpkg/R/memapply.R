@@ -357,7 +357,10 @@ on_workers <- function(task, n_items, target, vars, FUN, NAMESPACE, CLUSTER, MAX
   chunks <- Filter(length, parallel::splitIndices(n_items, length(cl)))
   run <- function(force) {
     task$fun <- fun_token(cl, FUN, force)
-    do.call(c, parallel::clusterApply(cl, chunks, run_chunk, task))
+    tryCatch(do.call(c, parallel::clusterApply(cl, chunks, run_chunk, task)), error = function(e) {
+      stop(sprintf("a worker of the cluster failed (%s); a worker that died cannot be used again",
+                   conditionMessage(e)), call. = FALSE)
+    })
   }
   out <- run(FALSE)
   if (any(vapply(out, inherits, NA, "lazyshare_needs_fun"))) out <- run(TRUE)
