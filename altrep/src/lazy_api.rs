@@ -358,11 +358,7 @@ pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
                 ViewMode::Full,
             );
         }
-        if matches!(
-            op,
-            ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans
-        ) && !a.shape.matrix
-        {
+        if op.margin().is_some() && !a.shape.matrix {
             return Err(RError::new(
                 "'x' must be an array of at least two dimensions",
             ));

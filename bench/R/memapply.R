@@ -89,10 +89,11 @@ reset_peak <- function() {
            error = function(e) FALSE, warning = function(w) FALSE)
 }
 
-# Private memory (Private_Clean + Private_Dirty) of the processes `pids`, summed, in MB. smaps_rollup rather
-# than status's RssAnon: a page of /dev/shm that only one process maps counts as private there too, and one
-# that the child and a worker both map does not -- which is what "no copy" means.
+# Private memory (Private_Clean + Private_Dirty) of the processes `pids`, summed, in MB (NA: no workers).
+# smaps_rollup rather than status's RssAnon: a page of /dev/shm that only one process maps counts as private
+# there too, and one that the child and a worker both map does not -- which is what "no copy" means.
 private_mb <- function(pids) {
+  if (!length(pids)) return(NA_real_)
   sum(vapply(pids, function(pid) {
     lines <- readLines(sprintf("/proc/%d/smaps_rollup", pid))
     kb <- as.numeric(sub("^[^0-9]*([0-9]+).*$", "\\1", grep("^Private_(Clean|Dirty):", lines, value = TRUE)))
@@ -290,7 +291,10 @@ results <- do.call(rbind, Map(run_child, runs$impl, runs$n))
 results$growth_mb <- results$peak_mb - results$rss_data_mb
 results$workers_mb <- results$workers_after_mb - results$workers_before_mb
 x_mb <- function(n) 8 * n^2 / 2^20
-results$workers_pct <- ifelse(grepl("^ready_", results$impl), NA, 100 * results$workers_mb / x_mb(results$n))
+# As a share of X only where X is at least 1 MB: below, the workers' fixed costs (whole 4 kB pages of R's heap)
+# would be thousands of per cent of a few kB of X and say nothing.
+results$workers_pct <- ifelse(grepl("^ready_", results$impl) | x_mb(results$n) < 1, NA,
+                              100 * results$workers_mb / x_mb(results$n))
 
 value_of <- function(impl, n, col) {
   v <- results[[col]][results$impl == impl & results$n == n]
@@ -333,11 +337,11 @@ cat("\nTimes in seconds (median of 3 runs when a run takes < 1 s, else 1 run; re
     ready_calls, "calls after a warm-up);\nratio = peer / lazyshare (> 1: lazyshare faster).",
     "peak = VmHWM of the child during the call (MB); growth = peak - RSS after creating X and the cluster.\n")
 cat("workers = growth of the workers' summed private memory (Private_Clean + Private_Dirty) over the timed",
-    "runs, MB and % of X's size (NA: no worker).\nagree = relative difference of the result checksums",
-    "(sum and index-weighted sum) of ours and the peer.\n\n")
+    "runs, MB and % of X's size\n(NA: no worker; % only where X >= 1 MB).",
+    "agree = relative difference of the result checksums (sum and index-weighted sum) of ours and the peer.\n\n")
 shown <- tab
 for (col in c("our_time_s", "peer_time_s")) shown[[col]] <- sprintf("%.3g", shown[[col]])
-shown$ratio <- signif(shown$ratio, 3)
+shown$ratio <- sprintf("%.3g", shown$ratio)
 for (col in c("our_peak_mb", "peer_peak_mb")) shown[[col]] <- round(shown[[col]])
 for (col in grep("(growth|workers)_(mb|pct)$", names(shown), value = TRUE)) shown[[col]] <- round(shown[[col]], 1)
 shown$agree <- ifelse(is.na(tab$agree), NA, sprintf("%.1e", tab$agree))
@@ -393,11 +397,13 @@ if (length(other)) cat("WARNING: other new files left in /dev/shm (peers?):", pa
 verdict <- function(ok) if (isTRUE(ok)) "met" else "not met"
 cat(sprintf("\nwhole run: %.1f min\n\n", as.numeric(difftime(Sys.time(), t_start, units = "mins"))))
 speed <- value_of("apply", 10000L, "time_s") / value_of("lazyshare_fused", 10000L, "time_s")
-cat(sprintf("goal 1: fused memApply >= 10x faster than apply(X, 2, sd) at n = 10^4 -> %.1fx (%.3g s vs %.3g s): %s\n",
+cat(sprintf(paste("goal 1: fused memApply >= 10x faster than apply(X, 2, sd) at n = 10^4",
+                  "-> %.1fx (%.3g s vs %.3g s): %s\n"),
             speed, value_of("lazyshare_fused", 10000L, "time_s"), value_of("apply", 10000L, "time_s"),
             verdict(speed >= 10)))
 big <- sizes[sizes >= 1000L]
-par_ratio <- vapply(big, function(n) value_of("parApply", n, "time_s") / value_of("lazyshare_workers", n, "time_s"), 0)
+par_ratio <- vapply(big, function(n) value_of("parApply", n, "time_s") / value_of("lazyshare_workers", n, "time_s"),
+                    0)
 cat(sprintf("goal 2: worker path no slower than parApply at every n >= 1000 -> %s: %s\n",
             paste(sprintf("n = %d: %.3g s vs %.3g s (%.2fx)", big,
                           vapply(big, value_of, 0, impl = "lazyshare_workers", col = "time_s"),

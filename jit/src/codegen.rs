@@ -821,6 +821,9 @@ impl Gen<'_, '_> {
                         self.b.def_var(r, s);
                     }
                 }
+                OutKind::RowMin | OutKind::RowMax | OutKind::ColMin | OutKind::ColMax => {
+                    unreachable!("Jit::runs leaves row and column extremes to the interpreter")
+                }
                 OutKind::Store => {
                     let colbase = self.b.ins().imul(j, self.rows);
                     let k = self.b.ins().iadd(colbase, i);

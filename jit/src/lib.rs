@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use lazyshare_runtime::exec::{Backend, Chunk, Program, StoreTarget, COUNTERS};
 use lazyshare_runtime::interp::Interp;
-use lazyshare_runtime::kernel::{Inst, Kernel, Layout};
+use lazyshare_runtime::kernel::{Inst, Kernel, Layout, OutKind};
 
 use cache::{Cache, Compiled};
 
@@ -73,6 +73,16 @@ impl Jit {
 impl Backend for Jit {
     fn name(&self) -> &'static str {
         "jit"
+    }
+
+    /// Row and column extremes are not compiled yet: the interpreter runs kernels with them.
+    fn runs(&self, kernel: &Kernel) -> bool {
+        !kernel.outputs.iter().any(|o| {
+            matches!(
+                o.kind,
+                OutKind::RowMin | OutKind::RowMax | OutKind::ColMin | OutKind::ColMax
+            )
+        })
     }
 
     /// A compiled program, or the interpreter's if this shape cannot be compiled (never an error).

@@ -83,6 +83,12 @@ margin_means <- function(x, cx, na.rm = FALSE) {
   if (cx$margin == 2L) colMeans(x, na.rm = na.rm) else rowMeans(x, na.rm = na.rm)
 }
 
+# min() or max() of the values of each margin.
+margin_extreme <- function(fn, x, cx, na.rm) {
+  op <- paste0(if (cx$margin == 2L) "col" else "row", if (fn == "min") "Mins" else "Maxs")
+  .Call(lzs_reduce, op, x, na.rm) %||% unfusable("%s() of these values has no fused form", fn)
+}
+
 # var() of the values of each margin, in two passes (means, then centred squares), as R's var is.
 margin_var <- function(x, cx) {
   if (cx$len < 2L) return(kinded("const", NA_real_))
@@ -135,6 +141,8 @@ reduce_value <- function(fn, args, cx) {
           else if (!na.rm) x else unfusable("sum(na.rm = TRUE) of one value per %s", cx$margin_name),
     mean = if (x$kind == "full") kinded("margin", margin_means(x$x, cx, na.rm))
            else if (!na.rm) x else unfusable("mean(na.rm = TRUE) of one value per %s", cx$margin_name),
+    min = , max = if (x$kind == "full") kinded("margin", margin_extreme(fn, x$x, cx, na.rm))
+                  else if (!na.rm) x else unfusable("%s(na.rm = TRUE) of one value per %s", fn, cx$margin_name),
     var = , sd = {
       if (x$kind != "full" || na.rm) unfusable("%s() with na.rm, or of one value, has no fused form", fn)
       v <- margin_var(x$x, cx)

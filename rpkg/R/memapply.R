@@ -12,12 +12,12 @@
 #' **Fused path.** When FUN's body is built from the row or column, `VARS`
 #' (numbers, and vectors as long as the row or column), constants,
 #' arithmetic, comparisons, `Math` functions and the reducers `sum`, `mean`,
-#' `var`, `sd`, `length`, `cor(v, y)` and `crossprod(v, y)` (nested freely,
+#' `var`, `sd`, `min`, `max`, `length`, `cor(v, y)` and `crossprod(v, y)` (nested freely,
 #' with local assignments), it is translated -- never run on sample data --
 #' into per-column (or per-row) reducers over `X`, computed in fused,
 #' compiled passes on all cores of this process, reading `X` where it lives:
 #' no worker is started and nothing is copied. Bare `sum`, `mean`, `var`,
-#' `sd` and `length` translate too. `var` and `sd` take two passes (means,
+#' `sd`, `min`, `max` and `length` translate too. `var` and `sd` take two passes (means,
 #' then centred squares) and agree with R's to about 1e-15. A lazy matrix
 #' (e.g. `log2(lazy(X) + 1)`) is applied over without being materialised.
 #'

@@ -163,6 +163,10 @@ pub trait Program: Send + Sync {
 
 pub trait Backend: Send + Sync {
     fn name(&self) -> &'static str;
+    /// Whether this backend runs `kernel` (a backend may leave some outputs to the interpreter).
+    fn runs(&self, _kernel: &Kernel) -> bool {
+        true
+    }
     fn prepare(&self, kernel: &Kernel) -> Box<dyn Program>;
 }
 
@@ -346,15 +350,26 @@ fn combine(kernel: &Kernel, layout: &Layout, lanes: &[Vec<f64>]) -> Vec<OutValue
                         .collect(),
                 )
             }
-            OutKind::RowCount | OutKind::ColCount => {
-                let m = if o.kind == OutKind::RowCount {
-                    d.rows
-                } else {
-                    d.cols
-                } as usize;
+            OutKind::RowCount
+            | OutKind::ColCount
+            | OutKind::RowMin
+            | OutKind::RowMax
+            | OutKind::ColMin
+            | OutKind::ColMax => {
+                let rows = matches!(
+                    o.kind,
+                    OutKind::RowCount | OutKind::RowMin | OutKind::RowMax
+                );
+                let m = if rows { d.rows } else { d.cols } as usize;
+                let fold = o.kind.fold();
                 OutValue::Vector(
                     (0..m)
-                        .map(|i| lanes.iter().map(|a| a[off + i]).sum())
+                        .map(|i| {
+                            lanes
+                                .iter()
+                                .map(|a| a[off + i])
+                                .fold(fold.neutral(), |a, b| fold.apply(a, b))
+                        })
                         .collect(),
                 )
             }

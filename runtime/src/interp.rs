@@ -363,6 +363,27 @@ impl InterpProgram {
                     }
                     acc[base] = m;
                 }
+                OutKind::RowMin | OutKind::RowMax => {
+                    // Not in symmetric kernels (the planner keeps them out).
+                    let fold = o.kind.fold();
+                    for t in 0..len {
+                        let x = v.at(t);
+                        if keep(x) {
+                            let a = &mut acc[base + i as usize + t];
+                            *a = fold.apply(*a, x);
+                        }
+                    }
+                }
+                OutKind::ColMin | OutKind::ColMax => {
+                    let fold = o.kind.fold();
+                    let a = &mut acc[base + j as usize];
+                    for t in 0..len {
+                        let x = v.at(t);
+                        if keep(x) {
+                            *a = fold.apply(*a, x);
+                        }
+                    }
+                }
                 OutKind::Count => {
                     let c = (0..off).filter(|&t| !v.at(t).is_nan()).count() as f64;
                     let w = if sym { 2.0 } else { 1.0 };

@@ -100,6 +100,11 @@ pub enum OutKind {
     ColSum,
     RowCount,
     ColCount,
+    /// min and max of each row or column (not in symmetric kernels).
+    RowMin,
+    RowMax,
+    ColMin,
+    ColMax,
     /// Every value, written at its column-major position (not in symmetric kernels).
     Store,
 }
@@ -128,8 +133,8 @@ impl OutKind {
             | OutKind::RowCount
             | OutKind::ColCount => Fold::Add,
             OutKind::Prod => Fold::Mul,
-            OutKind::Min => Fold::Min,
-            OutKind::Max => Fold::Max,
+            OutKind::Min | OutKind::RowMin | OutKind::ColMin => Fold::Min,
+            OutKind::Max | OutKind::RowMax | OutKind::ColMax => Fold::Max,
             OutKind::Store => Fold::Store,
         }
     }
@@ -374,8 +379,8 @@ pub fn slots(kind: OutKind, d: Domain) -> usize {
         OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count => 1,
         OutKind::RowSum => 3 * d.rows as usize,
         OutKind::ColSum => 2 * d.cols as usize,
-        OutKind::RowCount => d.rows as usize,
-        OutKind::ColCount => d.cols as usize,
+        OutKind::RowCount | OutKind::RowMin | OutKind::RowMax => d.rows as usize,
+        OutKind::ColCount | OutKind::ColMin | OutKind::ColMax => d.cols as usize,
         OutKind::Store => 0,
     }
 }
@@ -411,6 +416,10 @@ mod tests {
             OutKind::ColSum,
             OutKind::RowCount,
             OutKind::ColCount,
+            OutKind::RowMin,
+            OutKind::RowMax,
+            OutKind::ColMin,
+            OutKind::ColMax,
         ] {
             let f = kind.fold();
             for x in [-2.5, 0.0, 7.0, f64::INFINITY] {

@@ -443,6 +443,30 @@ fn reduce_ref(op: ReduceOp, v: &[f64], s: Shape, na: bool) -> Vec<f64> {
                 }
             })
             .collect(),
+        ReduceOp::RowMins | ReduceOp::RowMaxs | ReduceOp::ColMins | ReduceOp::ColMaxs => {
+            let by_row = matches!(op, ReduceOp::RowMins | ReduceOp::RowMaxs);
+            let min = matches!(op, ReduceOp::RowMins | ReduceOp::ColMins);
+            let (m, len) = if by_row { (rows, cols) } else { (cols, rows) };
+            (0..m)
+                .map(|p| {
+                    let vals: Vec<f64> = (0..len)
+                        .map(|q| {
+                            if by_row {
+                                v[p + q * rows]
+                            } else {
+                                v[q + p * rows]
+                            }
+                        })
+                        .filter(|x| keep(x))
+                        .collect();
+                    if min {
+                        fold(vals, nmin, f64::INFINITY)
+                    } else {
+                        fold(vals, nmax, f64::NEG_INFINITY)
+                    }
+                })
+                .collect()
+        }
     }
 }
 
@@ -691,6 +715,10 @@ fn jit_interpreter_and_reference_agree_on_random_dags() {
                 ReduceOp::RowMeans,
                 ReduceOp::ColSums,
                 ReduceOp::ColMeans,
+                ReduceOp::RowMins,
+                ReduceOp::RowMaxs,
+                ReduceOp::ColMins,
+                ReduceOp::ColMaxs,
             ]);
         }
         let reducers: Vec<(ReduceOp, bool)> = (0..1 + g.rng.below(4))

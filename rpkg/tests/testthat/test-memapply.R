@@ -22,6 +22,21 @@ test_that("fusable FUNs run in one fused pass, start no worker and equal apply()
   expect_equal(applies() - before, c(fused_applies = 7, worker_applies = 0))
 })
 
+test_that("min and max of each column or row are fused, with R's NA, NaN and empty columns", {
+  X <- Xa[1:200, 1:8]
+  X[5, 3] <- NA
+  X[7, 4] <- NaN
+  X[8, 4] <- NA
+  X[, 6] <- NA
+  before <- applies()
+  for (f in list(max, min, function(v) max(v, na.rm = TRUE), function(v) max(v) - min(v))) {
+    expect_identical(unlist(suppressWarnings(memApply(X, 2, f))), suppressWarnings(apply(X, 2, f)))
+    expect_identical(unlist(suppressWarnings(memApply(X, 1, f))), suppressWarnings(apply(X, 1, f)))
+  }
+  expect_equal(applies() - before, c(fused_applies = 8, worker_applies = 0))
+  expect_warning(memApply(X, 2, function(v) min(v, na.rm = TRUE)), "no non-missing arguments to min")
+})
+
 test_that("the fused path reads a shared view and a lazy matrix where they are", {
   registerVariables("memapply_t", list(X = Xa))
   on.exit(releaseVariables("memapply_t", "X"))
@@ -40,7 +55,7 @@ test_that("the fused path reads a shared view and a lazy matrix where they are",
 test_that("FUSE = TRUE says what does not translate; FUSE = FALSE uses workers", {
   expect_error(memApply(Xa, 2, function(v) quantile(v, 0.3)[[1]], FUSE = TRUE),
                "cannot be fused \\(FUSE = TRUE\\): .*quantile|\\[\\[")
-  expect_error(memApply(Xa, 2, max, FUSE = TRUE), "max\\(\\) has no fused per-column form")
+  expect_error(memApply(Xa, 2, prod, FUSE = TRUE), "prod\\(\\) has no fused per-column form")
   expect_error(memApply(Xa, 3, sd), "`MARGIN` must be 1 \\(rows\\) or 2 \\(columns\\); got 3")
   expect_error(memApply(Xa, 2, "no_such_function_here"), "no_such_function_here")
   expect_error(memApply(Xa, 2, sd, FUSE = "yes"), "`FUSE` must be NA, TRUE or FALSE")

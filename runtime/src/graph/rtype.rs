@@ -53,8 +53,8 @@ impl RType {
     /// logicals) are integers, any and all logicals, everything else doubles.
     pub fn reduced(self, op: ReduceOp) -> RType {
         match op {
-            ReduceOp::Sum | ReduceOp::Min | ReduceOp::Max if self.is_integral() => RType::Integer,
-            ReduceOp::Sum | ReduceOp::Min | ReduceOp::Max => RType::Double,
+            ReduceOp::Sum if self.is_integral() => RType::Integer,
+            _ if op.is_extreme() && self.is_integral() => RType::Integer,
             ReduceOp::All | ReduceOp::Any => RType::Logical,
             _ => RType::Double,
         }
@@ -71,7 +71,7 @@ pub fn value_decides_type(op: ReduceOp, input: RType, len: u64, bound: f64, na_r
             let most = bound * len as f64;
             input.is_integral() && (most.is_nan() || most > INT_MAX)
         }
-        ReduceOp::Min | ReduceOp::Max => len == 0 || (na_rm && input.is_integral()),
+        _ if op.is_extreme() => len == 0 || (na_rm && input.is_integral()),
         _ => false,
     }
 }
@@ -91,7 +91,7 @@ pub fn binary_bound(op: BinaryOp, a: f64, b: f64) -> f64 {
 pub fn reduced_bound(op: ReduceOp, input: f64, len: u64) -> f64 {
     match op {
         ReduceOp::Sum => (input * len as f64).min(INT_MAX),
-        ReduceOp::Min | ReduceOp::Max => input,
+        _ if op.is_extreme() => input,
         _ => 1.0,
     }
 }

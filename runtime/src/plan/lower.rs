@@ -325,6 +325,28 @@ impl Lowerer {
                     na_rm: skip,
                 }
             }
+            ReduceOp::RowMins | ReduceOp::RowMaxs | ReduceOp::ColMins | ReduceOp::ColMaxs => {
+                let rows = r.op.margin() == Some(Margin::Rows);
+                let min = matches!(r.op, ReduceOp::RowMins | ReduceOp::ColMins);
+                let (kind, count) = match (rows, min) {
+                    (true, true) => (OutKind::RowMin, OutKind::RowCount),
+                    (true, false) => (OutKind::RowMax, OutKind::RowCount),
+                    (false, true) => (OutKind::ColMin, OutKind::ColCount),
+                    (false, false) => (OutKind::ColMax, OutKind::ColCount),
+                };
+                let out = self.output(kind, v, skip);
+                let len = if rows {
+                    r.input.shape.cols
+                } else {
+                    r.input.shape.rows
+                } as f64;
+                Finish::VectorExtreme {
+                    out,
+                    count: skip.then(|| self.output(count, v, false)),
+                    len,
+                    min,
+                }
+            }
             ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans => {
                 let rows = matches!(r.op, ReduceOp::RowSums | ReduceOp::RowMeans) || sym;
                 let (sum, count) = if rows {
@@ -357,6 +379,16 @@ impl Lowerer {
     }
 }
 
+/// R's warning for min or max of no values (each row or column without values gives one, as apply's
+/// calls would).
+fn warn_no_values(min: bool) {
+    crate::warn::warn(if min {
+        "no non-missing arguments to min; returning Inf"
+    } else {
+        "no non-missing arguments to max; returning -Inf"
+    });
+}
+
 /// How a reducer's value is made from kernel outputs.
 #[derive(Debug, Clone, Copy)]
 pub enum Finish {
@@ -378,6 +410,13 @@ pub enum Finish {
         na_rm: bool,
     },
     Vector(usize),
+    /// min or max of each row or column; of no values it is R's ±Inf with R's warning.
+    VectorExtreme {
+        out: usize,
+        count: Option<usize>,
+        len: f64,
+        min: bool,
+    },
     VectorScaled(usize, f64),
     VectorRatio(usize, usize),
     /// The compensated sum of a row-sum output's elements, divided by the given count.
@@ -395,13 +434,23 @@ impl Finish {
                 min,
             } => {
                 if count.map_or(len, |c| outs[c].scalar()) == 0.0 {
-                    crate::warn::warn(if min {
-                        "no non-missing arguments to min; returning Inf"
-                    } else {
-                        "no non-missing arguments to max; returning -Inf"
-                    });
+                    warn_no_values(min);
                 }
                 Arc::from(vec![outs[out].scalar()])
+            }
+            Finish::VectorExtreme {
+                out,
+                count,
+                len,
+                min,
+            } => {
+                let counts = count.map(|c| outs[c].vector());
+                for k in 0..outs[out].vector().len() {
+                    if counts.as_ref().map_or(len, |c| c[k]) == 0.0 {
+                        warn_no_values(min);
+                    }
+                }
+                Arc::from(outs[out].vector())
             }
             Finish::Scaled(s, n) => Arc::from(vec![outs[s].scalar_div(n)]),
             Finish::Ratio(s, c) => Arc::from(vec![outs[s].scalar_div(outs[c].scalar())]),

@@ -56,11 +56,11 @@ pub fn set_poll(f: fn(usize, usize, f64) -> bool) {
     let _ = POLL.set(f);
 }
 
-/// The backend for a kernel of `work` element-operations: the JIT above `jit_min_work`.
-fn backend(work: f64) -> &'static dyn Backend {
+/// The backend for `kernel`: the JIT from `jit_min_work` element-operations on, where it runs the kernel.
+fn backend(kernel: &crate::kernel::Kernel) -> &'static dyn Backend {
     static INTERP: Interp = Interp;
     match JIT.get() {
-        Some(jit) if work >= config::get().jit_min_work => {
+        Some(jit) if kernel.work() >= config::get().jit_min_work && jit.runs(kernel) => {
             COUNTERS
                 .jit_runs
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -80,7 +80,7 @@ fn run(
     chunks: &[exec::Chunk],
     store: Option<&exec::StoreTarget>,
 ) -> Result<Vec<exec::OutValue>, ExecError> {
-    let b = backend(kernel.work());
+    let b = backend(kernel);
     match POLL.get() {
         Some(p) => {
             let mut p = *p;
@@ -210,10 +210,14 @@ fn run_stage(batch: &[Arc<Reducer>]) -> Result<(), PlanError> {
         return Ok(());
     }
     let (rows, cols) = grid(&unique[0]);
+    // A symmetric pass visits half the grid; row and column extremes need every element (they are not
+    // mirrored).
     let domain = Domain {
         rows,
         cols,
-        symmetric: unique.iter().all(|r| r.input.symmetric),
+        symmetric: unique
+            .iter()
+            .all(|r| r.input.symmetric && !(r.op.is_extreme() && r.op.margin().is_some())),
     };
     // Row and column reducers first, so that totals can reuse their row sums.
     unique.sort_by_key(|r| r.op.result_shape(r.input.shape).is_scalar());

@@ -4,13 +4,14 @@
 //! the input:
 //! - `sum`, `mean` and `prod` as R computes them (`exact`), which also makes them NA when an NA fed them;
 //! - row and column sums and means as R computes them (`exact::margins`);
-//! - `min` and `max` are NA when any NA fed them ("any NA trumps all NaNs").
+//! - `min` and `max` (also of each row or column) are NA when any NA fed them ("any NA trumps all
+//!   NaNs").
 
 use std::sync::Arc;
 
 use super::exact::{self, Blocks};
 use super::PlanError;
-use crate::graph::{is_na, ReduceOp, Reducer, NA_REAL};
+use crate::graph::{is_na, Margin, ReduceOp, Reducer, NA_REAL};
 
 /// `v`, the value a fused pass computed for `r`, as R's accumulation gives it.
 pub fn finish(r: &Reducer, v: Arc<[f64]>) -> Result<Arc<[f64]>, PlanError> {
@@ -20,14 +21,12 @@ pub fn finish(r: &Reducer, v: Arc<[f64]>) -> Result<Arc<[f64]>, PlanError> {
     match r.op {
         ReduceOp::All | ReduceOp::Any => Ok(v),
         ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod => Ok(Arc::from(vec![exact::reduce(r)?])),
-        ReduceOp::Min | ReduceOp::Max => {
-            if r.na_rm || !v[0].is_nan() {
-                return Ok(v);
-            }
-            let mut any_na = false;
-            Blocks::new(&r.input).each(&mut |b| any_na |= b.iter().any(|&x| is_na(x)))?;
-            Ok(if any_na { Arc::from(vec![NA_REAL]) } else { v })
-        }
+        ReduceOp::Min
+        | ReduceOp::Max
+        | ReduceOp::RowMins
+        | ReduceOp::RowMaxs
+        | ReduceOp::ColMins
+        | ReduceOp::ColMaxs => na_trumps(r, v),
         ReduceOp::RowSums | ReduceOp::RowMeans | ReduceOp::ColSums | ReduceOp::ColMeans => {
             let redo: Vec<bool> = v.iter().map(|x| !x.is_finite()).collect();
             let exact = exact::margins(r, &redo)?;
@@ -38,6 +37,33 @@ pub fn finish(r: &Reducer, v: Arc<[f64]>) -> Result<Arc<[f64]>, PlanError> {
                 .collect())
         }
     }
+}
+
+/// `v` with NA where a NaN result had an NA among its values.
+fn na_trumps(r: &Reducer, v: Arc<[f64]>) -> Result<Arc<[f64]>, PlanError> {
+    if r.na_rm || !v.iter().any(|x| x.is_nan()) {
+        return Ok(v);
+    }
+    let rows = r.input.shape.rows.max(1);
+    let at = |k: u64| match r.op.margin() {
+        Some(Margin::Rows) => (k % rows) as usize,
+        Some(Margin::Cols) => (k / rows) as usize,
+        None => 0,
+    };
+    let mut na = vec![false; v.len()];
+    let mut k = 0u64;
+    Blocks::new(&r.input).each(&mut |block| {
+        for &x in block {
+            if is_na(x) {
+                na[at(k)] = true;
+            }
+            k += 1;
+        }
+    })?;
+    Ok(v.iter()
+        .zip(&na)
+        .map(|(&x, &na)| if na && x.is_nan() { NA_REAL } else { x })
+        .collect())
 }
 
 #[cfg(test)]
