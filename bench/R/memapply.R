@@ -28,11 +28,16 @@
 # >= 1 s, otherwise the median of 3 runs; Sys.time() differences, since system.time() rounds to 1 ms) and
 # prints one machine-readable RESULT line. Memory of the child: peak = VmHWM over the timed runs, growth =
 # peak - RSS just after creating X (and the cluster). The /dev/shm page of the worker path is not in the
-# child's RSS (it is written with pwrite, not mapped); it holds one copy of X while the call runs.
+# child's RSS (it is written with pwrite, not mapped); it holds one copy of X while the call runs. That copy is
+# most of the worker path's time at n = 15,849, and on this VM it takes from 1 to 7 s for 2 GB, depending on
+# whether the host still backs the memory it lands in (see pages.R on first touch): expect that row to vary.
 # Memory of the workers: Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup, summed over the workers,
-# read before and after the timed runs. Pages of the shared page that a worker maps are shared with the
-# child, so they do not count as private; a copy of X's columns (what parApply sends) does. The workers are
-# not garbage collected between the runs and the reading, so what a call copied is still there to be seen.
+# read before and after the timed runs. A copy of X's columns (what parApply sends) is anonymous memory and
+# counts there in full. "Private" is decided per page by how many mappings map it, not by whether it is a copy:
+# a page of the /dev/shm page that a single mapping maps counts too (lazyshare maps the page once per column
+# view, and pages that neighbouring views both map count as shared), so for the worker path this figure can
+# only overstate the copies; the workers' Anonymous memory (real copies) is reported beside it. The workers
+# are not garbage collected between the runs and the reading, so what a call copied is still there to be seen.
 # Results: each child prints the sum and the index-weighted sum of its results (%.17g), which the parent
 # compares with the apply child's (relative difference < 1e-10); at n <= 1000 (and for the small ready-cluster
 # X) the child also checks all.equal(unlist(res), apply(X, 2, FUN), tolerance = 1e-10) after timing.
@@ -89,16 +94,18 @@ reset_peak <- function() {
            error = function(e) FALSE, warning = function(w) FALSE)
 }
 
-# Private memory (Private_Clean + Private_Dirty) of the processes `pids`, summed, in MB (NA: no workers).
-# smaps_rollup rather than status's RssAnon: a page of /dev/shm that only one process maps counts as private
-# there too, and one that the child and a worker both map does not -- which is what "no copy" means.
-private_mb <- function(pids) {
-  if (!length(pids)) return(NA_real_)
-  sum(vapply(pids, function(pid) {
+# Private memory (Private_Clean + Private_Dirty) and anonymous memory (Anonymous) of the processes `pids`,
+# each summed over them, in MB (NA: no workers). See the header on what each counts.
+workers_mem <- function(pids) {
+  if (!length(pids)) return(c(private = NA_real_, anon = NA_real_))
+  per_pid <- vapply(pids, function(pid) {
     lines <- readLines(sprintf("/proc/%d/smaps_rollup", pid))
-    kb <- as.numeric(sub("^[^0-9]*([0-9]+).*$", "\\1", grep("^Private_(Clean|Dirty):", lines, value = TRUE)))
-    sum(kb) / 1024
-  }, 0))
+    kb <- function(pattern) {
+      sum(as.numeric(sub("^[^0-9]*([0-9]+).*$", "\\1", grep(pattern, lines, value = TRUE))))
+    }
+    c(private = kb("^Private_(Clean|Dirty):"), anon = kb("^Anonymous:")) / 1024
+  }, c(private = 0, anon = 0))
+  rowSums(per_pid)
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -216,13 +223,13 @@ run_worker <- function(impl, n) {
   invisible(gc())
   peak_reset <- reset_peak()
   rss_data <- status_mb("VmRSS")
-  w_before <- private_mb(pids)
+  w_before <- workers_mem(pids)
   counters_before <- apply_counters()
 
   run <- time_runs(spec, X, cl)
 
   hwm <- status_mb("VmHWM")
-  w_after <- private_mb(pids)  # before anything else runs in the workers (or collects their garbage)
+  w_after <- workers_mem(pids)  # before anything else runs in the workers (or collects their garbage)
   ok_path <- path_ok(spec, counters_before, apply_counters(), length(run$times) + spec$ready)
   v <- unlist(run$res, use.names = FALSE)
   # the element-wise check costs an apply() (and its copy of X), so only where that is cheap
@@ -231,10 +238,11 @@ run_worker <- function(impl, n) {
     isTRUE(all.equal(v, ref, tolerance = agree_tol))
   } else NA
   # RESULT impl n reps time_s length sum wsum rss_data_mb peak_mb peak_reset workers_before_mb
-  #        workers_after_mb cluster_s path_ok check
+  #        workers_after_mb cluster_s path_ok check pid workers_anon_before_mb workers_anon_after_mb
   cat(paste("RESULT", impl, n, length(run$times), run$time, length(v), sprintf("%.17g", sum(v)),
-            sprintf("%.17g", sum(v * seq_along(v))), rss_data, hwm, peak_reset, w_before, w_after, cluster_s,
-            ok_path, check, sep = "\t"), "\n", sep = "")
+            sprintf("%.17g", sum(v * seq_along(v))), rss_data, hwm, peak_reset, w_before[["private"]],
+            w_after[["private"]], cluster_s, ok_path, check, Sys.getpid(), w_before[["anon"]], w_after[["anon"]],
+            sep = "\t"), "\n", sep = "")
 }
 
 args <- commandArgs(trailingOnly = TRUE)
@@ -279,7 +287,8 @@ run_child <- function(impl, n) {
                   len = as.integer(f[6]), sum = num(f[7]), wsum = num(f[8]), rss_data_mb = num(f[9]),
                   peak_mb = num(f[10]), peak_reset = as.logical(f[11]), workers_before_mb = num(f[12]),
                   workers_after_mb = num(f[13]), cluster_s = num(f[14]), path_ok = as.logical(f[15]),
-                  check = as.logical(f[16]), stringsAsFactors = FALSE)
+                  check = as.logical(f[16]), pid = as.integer(f[17]), workers_anon_before_mb = num(f[18]),
+                  workers_anon_after_mb = num(f[19]), stringsAsFactors = FALSE)
   how <- if (grepl("^ready_", impl)) sprintf("mean of %d calls", r$reps)
          else if (r$reps > 1L) "median of 3" else "1 run"
   cluster <- if (is.na(r$cluster_s)) "" else sprintf(", cluster start-up %.2g s", r$cluster_s)
@@ -290,6 +299,7 @@ run_child <- function(impl, n) {
 results <- do.call(rbind, Map(run_child, runs$impl, runs$n))
 results$growth_mb <- results$peak_mb - results$rss_data_mb
 results$workers_mb <- results$workers_after_mb - results$workers_before_mb
+results$workers_anon_mb <- results$workers_anon_after_mb - results$workers_anon_before_mb
 x_mb <- function(n) 8 * n^2 / 2^20
 # As a share of X only where X is at least 1 MB: below, the workers' fixed costs (whole 4 kB pages of R's heap)
 # would be thousands of per cent of a few kB of X and say nothing.
@@ -318,6 +328,7 @@ row <- function(workload, ours, peer, n) {
     our_growth_mb = g(ours, "growth_mb"), peer_growth_mb = g(peer, "growth_mb"),
     our_workers_mb = g(ours, "workers_mb"), peer_workers_mb = g(peer, "workers_mb"),
     our_workers_pct = g(ours, "workers_pct"), peer_workers_pct = g(peer, "workers_pct"),
+    our_workers_anon_mb = g(ours, "workers_anon_mb"), peer_workers_anon_mb = g(peer, "workers_anon_mb"),
     agree = disagreement(ours, peer, n),
     stringsAsFactors = FALSE)
 }
@@ -337,15 +348,18 @@ cat("\nTimes in seconds (median of 3 runs when a run takes < 1 s, else 1 run; re
     ready_calls, "calls after a warm-up);\nratio = peer / lazyshare (> 1: lazyshare faster).",
     "peak = VmHWM of the child during the call (MB); growth = peak - RSS after creating X and the cluster.\n")
 cat("workers = growth of the workers' summed private memory (Private_Clean + Private_Dirty) over the timed",
-    "runs, MB and % of X's size\n(NA: no worker; % only where X >= 1 MB).",
-    "agree = relative difference of the result checksums (sum and index-weighted sum) of ours and the peer.\n\n")
+    "runs, MB and % of X's size\n(NA: no worker; % only where X >= 1 MB); workers_anon = the same for their",
+    "anonymous memory (real copies).\nagree = relative difference of the result checksums",
+    "(sum and index-weighted sum) of ours and the peer.\n\n")
 shown <- tab
 for (col in c("our_time_s", "peer_time_s")) shown[[col]] <- sprintf("%.3g", shown[[col]])
 shown$ratio <- sprintf("%.3g", shown$ratio)
 for (col in c("our_peak_mb", "peer_peak_mb")) shown[[col]] <- round(shown[[col]])
-for (col in grep("(growth|workers)_(mb|pct)$", names(shown), value = TRUE)) shown[[col]] <- round(shown[[col]], 1)
+for (col in grep("(growth|workers|anon)_(mb|pct)$", names(shown), value = TRUE)) {
+  shown[[col]] <- round(shown[[col]], 1)
+}
 shown$agree <- ifelse(is.na(tab$agree), NA, sprintf("%.1e", tab$agree))
-old <- options(width = 250)
+old <- options(width = 300)
 print(shown, row.names = FALSE, right = FALSE)
 options(old)
 startup <- results$cluster_s[!is.na(results$cluster_s)]
@@ -382,15 +396,24 @@ if (length(problems)) {
                     "lazy_stats() shows each lazyshare call on its path (fused / workers)\n"), agree_tol))
 }
 
-# No lazyshare page of this run may be left behind.
+# No lazyshare page of this run may be left behind. memApply names the pages it makes after the process that
+# calls it (namespace lzs_apply_<pid>_<k>), so pages of our children are told apart from those of other
+# programs using lazyshare at the same time (a test suite, say); those are reported, but separately.
 new_files <- setdiff(list.files("/dev/shm"), shm_before)
-left_lzs <- grep("^lzs\\.", new_files, value = TRUE)
+new_lzs <- grep("^lzs\\.", new_files, value = TRUE)
+ours_pattern <- paste0("lzs_apply_(", paste(results$pid, collapse = "|"), ")_|memapplybench")
+left_lzs <- grep(ours_pattern, new_lzs, value = TRUE)
 if (length(left_lzs)) {
-  cat("WARNING: leftover lazyshare pages in /dev/shm:", paste(left_lzs, collapse = " "), "\n")
+  cat("WARNING: leftover lazyshare pages of this run in /dev/shm:", paste(left_lzs, collapse = " "), "\n")
 } else {
   cat("ok: no lzs.* file of this run left in /dev/shm\n")
 }
-other <- setdiff(new_files, left_lzs)
+others_lzs <- setdiff(new_lzs, left_lzs)
+if (length(others_lzs)) {
+  cat("WARNING: lzs.* files not named after this run's children appeared during the run (another program's?):",
+      paste(others_lzs, collapse = " "), "\n")
+}
+other <- setdiff(new_files, new_lzs)
 if (length(other)) cat("WARNING: other new files left in /dev/shm (peers?):", paste(other, collapse = " "), "\n")
 
 # Goals
@@ -412,8 +435,10 @@ cat(sprintf("goal 2: worker path no slower than parApply at every n >= 1000 -> %
             verdict(all(par_ratio >= 1))))
 pct <- value_of("lazyshare_workers", 10000L, "workers_pct")
 cat(sprintf(paste("goal 3: worker path grows the workers' summed private memory by <= 10%% of X at n = 10^4",
-                  "-> %.1f MB = %.2f%% of X's %.0f MB (parApply: %.0f MB = %.0f%%): %s\n"),
+                  "-> %.1f MB = %.2f%% of X's %.0f MB, of which %.1f MB anonymous",
+                  "(parApply: %.0f MB = %.0f%%): %s\n"),
             value_of("lazyshare_workers", 10000L, "workers_mb"), pct, x_mb(10000),
+            value_of("lazyshare_workers", 10000L, "workers_anon_mb"),
             value_of("parApply", 10000L, "workers_mb"), value_of("parApply", 10000L, "workers_pct"),
             verdict(pct <= 10)))
 ms <- 1000 * value_of("ready_lazyshare", ready_dim[1], "time_s")
