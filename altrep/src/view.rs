@@ -30,17 +30,29 @@ impl View {
         self.len
     }
 
-    fn offset(&self) -> usize {
-        self.start * self.page.entry(self.entry).spec.dtype.size() as usize
+    /// The byte range of this view within its array.
+    fn bytes_range(&self) -> (usize, usize) {
+        let size = self.page.entry(self.entry).spec.dtype.size() as usize;
+        (self.start * size, self.len * size)
     }
 
     fn ptr(&self) -> *const u8 {
-        let base = match self.private.get() {
+        match self.private.get() {
             Some(p) => p.as_mut_ptr(),
-            None => self.page.bytes(self.entry).as_ptr(),
-        };
-        // SAFETY: start + len lies within the array (checked where the view is made).
-        unsafe { base.add(self.offset()) }
+            // SAFETY: start + len lies within the array (checked where the view is made).
+            None => unsafe {
+                self.page
+                    .bytes(self.entry)
+                    .as_ptr()
+                    .add(self.bytes_range().0)
+            },
+        }
+    }
+
+    /// A private copy-on-write mapping of just this view's bytes.
+    fn private_copy(&self) -> RResult<PrivateArray> {
+        let (start, len) = self.bytes_range();
+        Ok(self.page.private_range(self.entry, start, len)?)
     }
 
     fn writable_ptr(&self) -> RResult<*mut u8> {
@@ -48,16 +60,9 @@ impl View {
             return Ok(self.ptr() as *mut u8);
         }
         if self.private.get().is_none() {
-            let _ = self.private.set(self.page.private_copy(self.entry)?);
+            let _ = self.private.set(self.private_copy()?);
         }
-        // SAFETY: as in `ptr`.
-        Ok(unsafe {
-            self.private
-                .get()
-                .expect("just set")
-                .as_mut_ptr()
-                .add(self.offset())
-        })
+        Ok(self.private.get().expect("just set").as_mut_ptr())
     }
 
     fn is_modified(&self) -> bool {
@@ -344,7 +349,7 @@ unsafe extern "C" fn duplicate(x: SEXP, _deep: Rboolean) -> SEXP {
         let v = view(x);
         let private = OnceCell::new();
         if let Some(mine) = v.private.get().filter(|p| p.is_modified()) {
-            let mut copy = v.page.private_copy(v.entry)?;
+            let mut copy = v.private_copy()?;
             if mine.copy_written_into(&mut copy).is_err() {
                 return Ok(fallback());
             }

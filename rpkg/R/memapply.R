@@ -311,7 +311,11 @@ apply_chunk <- function(idx, task) {
   item <- switch(task$kind,
     lapply = function(i) X[[i]],
     apply = if (task$margin == 1L) function(i) X[i, ] else column_of(X))
-  lapply(idx, function(i) {
+  lapply(seq_along(idx), function(k) {
+    # A column that C code reads is mapped privately (copy-on-write) until R collects its view; a
+    # process may hold at most vm.max_map_count (65,530) mappings, so long chunks collect now and then.
+    if (k %% 4096L == 0L) gc(verbose = FALSE)
+    i <- idx[[k]]
     tryCatch(do.call(FUN, c(list(item(i)), vars)),
              error = function(e) structure(list(index = i, message = conditionMessage(e)),
                                            class = "lazyshare_apply_failure"))

@@ -168,9 +168,18 @@ impl Page {
     /// Array `i` mapped copy-on-write, for a copy that may be written: it costs nothing until a page of it
     /// is written, and then only that page.
     pub fn private_copy(&self, i: usize) -> Result<PrivateArray> {
+        self.private_range(i, 0, self.entry(i).spec.bytes() as usize)
+    }
+
+    /// A private copy-on-write mapping of bytes `start..start + len` of array `i` only (a column's view
+    /// maps its column, not the whole matrix), beginning at the memory page that holds `start`.
+    pub fn private_range(&self, i: usize, start: usize, len: usize) -> Result<PrivateArray> {
         let e = self.entry(i);
-        segment::map_private(&self.file, e.data_off, e.spec.bytes() as usize)
-            .map(PrivateArray::new)
+        let page = super::private::page_size();
+        let first = e.data_off as usize + start;
+        let aligned = first - first % page;
+        segment::map_private(&self.file, aligned as u64, first + len - aligned)
+            .map(|m| PrivateArray::new(m, first - aligned))
             .map_err(io_err("map private", &self.name))
     }
 

@@ -21,6 +21,9 @@ pub struct PrivateArray {
     map: MmapMut,
     /// Taken with `as_mut_ptr` while the map was uniquely borrowed; valid while `map` lives.
     ptr: *mut u8,
+    /// Where the array (or the stretch of it this mapping is for) starts within the mapping, which
+    /// starts on a memory page boundary.
+    offset: usize,
 }
 
 impl std::fmt::Debug for PrivateArray {
@@ -30,14 +33,15 @@ impl std::fmt::Debug for PrivateArray {
 }
 
 impl PrivateArray {
-    pub(crate) fn new(mut map: MmapMut) -> PrivateArray {
+    pub(crate) fn new(mut map: MmapMut, offset: usize) -> PrivateArray {
         let ptr = map.as_mut_ptr();
-        PrivateArray { map, ptr }
+        PrivateArray { map, ptr, offset }
     }
 
     /// Where the array's bytes start; writable.
     pub fn as_mut_ptr(&self) -> *mut u8 {
-        self.ptr
+        // SAFETY: offset lies inside the mapping (see `Page::private_range`).
+        unsafe { self.ptr.add(self.offset) }
     }
 
     /// Indices of the memory pages of this mapping that were written (now private to it).
@@ -86,7 +90,7 @@ impl PrivateArray {
     }
 }
 
-fn page_size() -> usize {
+pub(crate) fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let ps = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if ps > 0 {
