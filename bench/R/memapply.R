@@ -68,32 +68,8 @@ use_bench_lib <- function() {
 }
 use_bench_lib()
 
-script_path <- function() {
-  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
-  if (length(f) != 1L) stop("run this file with Rscript: Rscript bench/R/memapply.R", call. = FALSE)
-  normalizePath(f)
-}
-
-# Elapsed seconds of an expression, evaluated in the caller's frame (a promise), so `v <- f()` inside it
-# assigns in the caller. Sys.time() rather than system.time(), which rounds to 1 ms.
-elapsed <- function(expr) {
-  t0 <- Sys.time()
-  force(expr)
-  as.numeric(Sys.time()) - as.numeric(t0)
-}
-
-# A field of /proc/self/status in MB (VmRSS, VmHWM, ...).
-status_mb <- function(field) {
-  line <- grep(paste0("^", field, ":"), readLines("/proc/self/status"), value = TRUE)
-  as.numeric(sub("^[^0-9]*([0-9]+).*$", "\\1", line)) / 1024
-}
-
-# Writing 5 to /proc/self/clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so the peak we read
-# at the end covers only the benchmarked call, not the temporary vectors of creating the data.
-reset_peak <- function() {
-  tryCatch({ writeLines("5", "/proc/self/clear_refs"); TRUE },
-           error = function(e) FALSE, warning = function(w) FALSE)
-}
+source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))),
+                 "helpers.R"))
 
 # Private memory (Private_Clean + Private_Dirty) and anonymous memory (Anonymous) of the processes `pids`,
 # each summed over them, in MB (NA: no workers). See the header on what each counts.

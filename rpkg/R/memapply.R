@@ -159,17 +159,8 @@ require_namespace <- function(NAMESPACE, what) {
 # The matrix memApply works on: its data (a matrix, view or lazy matrix), the page holding it if any
 # (namespace, variable, element), and what to do when the call ends.
 apply_target <- function(X, NAMESPACE) {
-  nothing <- function() invisible()
   if (is.character(X) && length(X) == 1L && is.null(dim(X))) {
-    require_namespace(NAMESPACE, "`X`")
-    v <- retrieveViews(NAMESPACE, X)[[1L]]
-    done <- function() releaseViews(NAMESPACE, X)
-    if (!is.matrix(v)) {
-      done()
-      stop(sprintf("`X` names page '%s', which holds %s, not a matrix", X, describe_object(v)),
-           call. = FALSE)
-    }
-    return(list(data = v, page = list(ns = NAMESPACE, var = X, element = 1L), done = done))
+    return(named_target(X, NAMESPACE, is.matrix, "a matrix", element = 1L))
   }
   if (is.data.frame(X)) {
     ok <- vapply(X, function(col) is.numeric(col) || is.logical(col), NA)
@@ -186,20 +177,25 @@ apply_target <- function(X, NAMESPACE) {
   page <- if (!is.null(info) && !info$modified) {
     list(ns = info$namespace, var = info$variable, element = as.integer(info$element))
   }
-  list(data = X, page = page, done = nothing)
+  list(data = X, page = page, done = function() invisible())
+}
+
+# X given as the name of a page of NAMESPACE, which must hold `what` (`is_what`).
+named_target <- function(X, NAMESPACE, is_what, what, element) {
+  require_namespace(NAMESPACE, "`X`")
+  v <- retrieveViews(NAMESPACE, X)[[1L]]
+  done <- function() releaseViews(NAMESPACE, X)
+  if (!is_what(v)) {
+    done()
+    stop(sprintf("`X` names page '%s', which holds %s, not %s", X, describe_object(v), what),
+         call. = FALSE)
+  }
+  list(data = v, page = list(ns = NAMESPACE, var = X, element = element), done = done)
 }
 
 list_target <- function(X, NAMESPACE) {
   if (is.character(X) && length(X) == 1L) {
-    require_namespace(NAMESPACE, "`X`")
-    v <- retrieveViews(NAMESPACE, X)[[1L]]
-    done <- function() releaseViews(NAMESPACE, X)
-    if (!is.list(v)) {
-      done()
-      stop(sprintf("`X` names page '%s', which holds %s, not a list", X, describe_object(v)),
-           call. = FALSE)
-    }
-    return(list(data = v, page = list(ns = NAMESPACE, var = X, element = NA_integer_), done = done))
+    return(named_target(X, NAMESPACE, is.list, "a list", element = NA_integer_))
   }
   if (!is.list(X) || !is.null(oldClass(X))) {
     stop(sprintf("`X` must be a list of numeric vectors or matrices, or the name of a page; got %s",
