@@ -6,6 +6,7 @@ use std::os::raw::c_void;
 use crate::guard::quiet_panics;
 use crate::lazy;
 use crate::lazy_api::*;
+use crate::mi_api::*;
 use crate::pages_api::*;
 use crate::rapi::*;
 use crate::view::register_classes;
@@ -70,6 +71,11 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
         lzs_options / 1,
         lzs_stats / 1,
         lzs_dcov / 7,
+        lzs_pareto_radius / 1,
+        lzs_pde / 1,
+        lzs_mi_discrete / 4,
+        lzs_mi_usable_pairs / 4,
+        lzs_mi_scores / 8,
     ];
     // R keeps a pointer to the table for the life of the DLL.
     let table: &'static [R_CallMethodDef] = Box::leak(table.into_boxed_slice());

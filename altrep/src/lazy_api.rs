@@ -34,7 +34,7 @@ impl From<graph::GraphError> for RError {
 /// An R value as a node: a lazy object's node (reshaped if R code changed its `dim`), or a source over a
 /// numeric vector or matrix (doubles are borrowed and marked immutable; integers and logicals are
 /// converted).
-fn operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
+pub(crate) fn operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
     if let Some(l) = as_lazy(x) {
         if !l.is_written() {
             let shape = shape_of(x);

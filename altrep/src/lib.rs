@@ -6,6 +6,7 @@ mod guard;
 mod init;
 mod lazy;
 mod lazy_api;
+mod mi_api;
 mod pages_api;
 mod rapi;
 mod view;

@@ -134,6 +134,44 @@ pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError
     Ok(())
 }
 
+/// `f(j, column j)` for each column j in `cols` of `node`'s values (a vector is one column), in parallel
+/// over the columns: a source's columns are read where they are; an expression's are computed a column
+/// at a time into one buffer per column, so the matrix is never materialised.
+pub fn map_columns<T: Send>(
+    node: &NodeRef,
+    cols: std::ops::Range<usize>,
+    f: impl Fn(usize, &[f64]) -> T + Sync,
+) -> Result<Vec<T>, PlanError> {
+    let rows = node.shape.rows as usize;
+    assert!(cols.end as u64 <= node.shape.cols, "columns out of range");
+    let first = cols.start;
+    if let Some(s) = node.as_source() {
+        let v = s.values();
+        return super::map_indices(cols.len(), |k| {
+            let j = first + k;
+            f(j, &v[j * rows..(j + 1) * rows])
+        });
+    }
+    force_node(node)?;
+    let (kernel, checks) = store_kernel(node);
+    let program = crate::interp::Interp.prepare_for_store(&kernel);
+    let scored = super::map_indices(cols.len(), |k| {
+        let j = first + k;
+        let mut column = vec![0.0; rows];
+        let start = (j * rows) as u64;
+        let target = StoreTarget::new(&mut column, start);
+        let chunks = exec::range_chunks(kernel.domain, start, rows as u64);
+        let outs = exec::run_prepared(&kernel, program.as_ref(), &chunks, Some(&target), None)
+            .expect("a pass without polling is never cancelled");
+        (f(j, &column), checks.fired(&outs))
+    })?;
+    let mut fired: Vec<usize> = scored.iter().flat_map(|(_, w)| w.iter().copied()).collect();
+    fired.sort_unstable();
+    fired.dedup();
+    checks.raise(&fired);
+    Ok(scored.into_iter().map(|(v, _)| v).collect())
+}
+
 /// All values of `node` in a new buffer, if within the size limit.
 pub fn materialize(node: &NodeRef) -> Result<Vec<f64>, PlanError> {
     check_size(node.shape)?;

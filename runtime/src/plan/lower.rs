@@ -41,10 +41,20 @@ pub struct NanChecks(Vec<(usize, NodeRef)>);
 impl NanChecks {
     /// Raises "NaNs produced" for each node that did so in a pass with these outputs.
     pub fn report(&self, outs: &[OutValue]) {
-        for (o, node) in &self.0 {
-            if outs[*o].scalar() > 0.0 {
-                node.warn_nan_produced();
-            }
+        self.raise(&self.fired(outs));
+    }
+
+    /// Which checks found a NaN made in a pass with these outputs (any thread may ask).
+    pub fn fired(&self, outs: &[OutValue]) -> Vec<usize> {
+        (0..self.0.len())
+            .filter(|&k| outs[self.0[k].0].scalar() > 0.0)
+            .collect()
+    }
+
+    /// Raises "NaNs produced" for the nodes of these checks (on the thread that reports to R).
+    pub fn raise(&self, fired: &[usize]) {
+        for &k in fired {
+            self.0[k].1.warn_nan_produced();
         }
     }
 }

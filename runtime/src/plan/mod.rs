@@ -20,7 +20,8 @@ use crate::kernel::{Domain, OutKind};
 
 pub use bounds::abs_bound;
 pub use eval::{
-    admit, check_size, check_size_of, is_known, materialize, materialize_into, StoreEval,
+    admit, check_size, check_size_of, is_known, map_columns, materialize, materialize_into,
+    StoreEval,
 };
 use lower::Lowerer;
 
@@ -88,6 +89,17 @@ fn run(
         }
         None => exec::run(kernel, b, chunks, store, None),
     }
+}
+
+/// `f(0), ..., f(n - 1)` in parallel, polled like a pass (progress, Ctrl-C). For work that is one
+/// substantial computation per index, such as scoring the columns of a matrix.
+pub fn map_indices<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Result<Vec<T>, PlanError> {
+    let mut poll = POLL.get().copied();
+    Ok(exec::map_indices(
+        n,
+        f,
+        poll.as_mut().map(|p| p as exec::Poll<'_>),
+    )?)
 }
 
 /// The reducers `node` needs, not yet computed, directly (not through other reducers).

@@ -1,3 +1,7 @@
-//! Statistics kernels on plain slices (distance covariance).
+//! Statistics on plain slices: distance covariance, Pareto density estimation, mutual information.
 pub mod dcor;
+pub mod mi;
+mod pairdist;
+pub mod pde;
+mod rseq;
 pub mod univariate;
