@@ -20,6 +20,9 @@
 #' `sd`, `min`, `max` and `length` translate too. `var` and `sd` take two passes (means,
 #' then centred squares) and agree with R's to about 1e-15. A lazy matrix
 #' (e.g. `log2(lazy(X) + 1)`) is applied over without being materialised.
+#' `memApply(X, 2, mutualinfo, VARS = list(y = y, ...))` (this package's
+#' [mutualinfo()], bare, with its other arguments in `VARS`) is the same
+#' parallel pass over the columns as [mi_scores()], also without workers.
 #'
 #' **Worker path.** Otherwise (or with `FUSE = FALSE`), `X` and `VARS` are
 #' registered as pages of `NAMESPACE` (unless they are pages already), and
@@ -223,6 +226,11 @@ apply_vars <- function(VARS, NAMESPACE) {
 }
 
 try_fused <- function(data, MARGIN, FUN, vars, FUSE) {
+  mi <- fused_mutualinfo(data, MARGIN, FUN, vars)
+  if (!is.null(mi)) {
+    .Call(lzs_note_apply, TRUE)
+    return(mi)
+  }
   r <- if (!is.double(data)) {
     structure(class = c("lazyshare_unfusable", "error", "condition"),
               list(message = sprintf("`X` is %s, and fused sums would be doubles", typeof(data)),
