@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):$(HOME)/.cargo/bin
 
-R_DEBS := r-base-dev r-cran-testthat r-cran-energy r-cran-bench r-cran-ps r-cran-bigmemory r-cran-roxygen2
+R_DEBS := r-base-dev r-cran-testthat r-cran-energy r-cran-bench r-cran-ps r-cran-bigmemory r-cran-roxygen2 r-cran-parmigene
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TESTTHAT := testthat::test_dir("rpkg/tests/testthat", package = "lazyshare", load_package = "installed", stop_on_failure = TRUE)
 
@@ -40,12 +40,13 @@ test: setup build
 	exit $$status
 
 demo: setup install
-	Rscript -e 'for (d in c("pages", "dcor")) demo(d, package = "lazyshare", character.only = TRUE, ask = FALSE, echo = FALSE)'
+	Rscript -e 'for (d in c("pages", "dcor", "mi")) demo(d, package = "lazyshare", character.only = TRUE, ask = FALSE, echo = FALSE)'
 
 bench: setup install
 	Rscript bench/R/pages.R
 	Rscript bench/R/dcor.R
 	Rscript bench/R/memapply.R
+	Rscript bench/R/mi.R
 	cargo run --release -p lazyshare-bench --bin kernels
 
 # Regenerates rpkg/man and rpkg/NAMESPACE from the roxygen comments (needs the package installed).

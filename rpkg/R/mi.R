@@ -390,7 +390,7 @@ plot.mi_scores <- function(x, top = 10, main = "Mutual information with the clas
   mark <- "firebrick"
   old <- graphics::par(mfrow = c(2, 2), oma = c(1.5, 0, 2, 0), mar = c(4, 4, 2, 1))
   on.exit(graphics::par(old), add = TRUE)
-  graphics::hist(s, breaks = "FD", main = "Histogram", xlab = "MI (nats)", col = "grey85",
+  graphics::hist(s, breaks = 50, main = "Histogram", xlab = "MI (nats)", col = "grey85",
                  border = "grey50")
   graphics::rug(s[best], col = mark, lwd = 2)
   if (length(unique(s[is.finite(s)])) >= 3L) {
