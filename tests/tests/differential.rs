@@ -560,7 +560,7 @@ fn dump(s: &Rc<Spec>, k: usize, rows: usize, depth: usize) {
     let mut line = format!(
         "{:indent$}{} want {}",
         "",
-        plan::describe(&node),
+        graph::describe(&node),
         want.get(at).copied().unwrap_or(f64::NAN),
         indent = 2 * depth
     );
@@ -628,7 +628,7 @@ fn smallest_bad(s: &Rc<Spec>) -> Option<String> {
         }
         format!(
             "{} (shape {:?}): element {k} is {} instead of {}; {} of {} elements differ",
-            plan::describe(&node),
+            graph::describe(&node),
             shape(s),
             got[k],
             want[k],

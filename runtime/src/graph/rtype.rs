@@ -25,6 +25,15 @@ pub fn is_na(x: f64) -> bool {
 }
 
 impl RType {
+    /// What R's `typeof()` says.
+    pub fn r_name(self) -> &'static str {
+        match self {
+            RType::Logical => "logical",
+            RType::Integer => "integer",
+            RType::Double => "double",
+        }
+    }
+
     /// Whether the values are whole numbers with integer semantics (logical or integer).
     pub fn is_integral(self) -> bool {
         self != RType::Double

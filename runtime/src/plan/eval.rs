@@ -4,24 +4,30 @@
 
 use std::sync::Arc;
 
+use super::backend::run;
 use super::lower::{Lowerer, NanChecks};
-use super::{force_node, run, PlanError};
+use super::{force_node, pending, PlanError};
 use crate::config;
 use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{self, Expr, NodeRef, Shape, Source};
 use crate::kernel::{Domain, Kernel};
 
-/// A kernel writing every value of `node` (whose reducers must be computed), column-major, and its
-/// "NaNs produced" checks.
-pub(super) fn store_kernel(node: &NodeRef) -> (Kernel, NanChecks) {
+/// A kernel writing every value of `node` (whose reducers must be computed, unless the kernel is only
+/// `explaining`), column-major, and its "NaNs produced" checks.
+pub(super) fn store_kernel(node: &NodeRef, explaining: bool) -> (Kernel, NanChecks) {
     let domain = Domain {
         rows: node.shape.rows,
         cols: node.shape.cols,
         symmetric: false,
     };
-    let mut lw = Lowerer::new(domain);
+    let mut lw = if explaining {
+        Lowerer::explaining(domain)
+    } else {
+        Lowerer::new(domain)
+    };
     lw.store(node);
-    lw.finish()
+    let (kernel, checks, _) = lw.finish();
+    (kernel, checks)
 }
 
 /// A node lowered once to a store kernel, so that repeated element requests cost only the loop.
@@ -35,7 +41,7 @@ impl StoreEval {
     /// Computes the reducers `node` needs and prepares its kernel.
     pub fn new(node: &NodeRef) -> Result<StoreEval, PlanError> {
         force_node(node)?;
-        let (kernel, checks) = store_kernel(node);
+        let (kernel, checks) = store_kernel(node, false);
         let program = crate::interp::Interp.prepare_for_store(&kernel);
         Ok(StoreEval {
             kernel,
@@ -124,7 +130,7 @@ pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError
         return Ok(());
     }
     force_node(node)?;
-    let (kernel, checks) = store_kernel(node);
+    let (kernel, checks) = store_kernel(node, false);
     let chunks = exec::chunks(kernel.domain, config::get().chunk_rows, 1);
     COUNTERS
         .materializations
@@ -153,7 +159,7 @@ pub fn map_columns<T: Send>(
         });
     }
     force_node(node)?;
-    let (kernel, checks) = store_kernel(node);
+    let (kernel, checks) = store_kernel(node, false);
     let program = crate::interp::Interp.prepare_for_store(&kernel);
     let scored = super::map_indices(cols.len(), |k| {
         let j = first + k;
@@ -196,9 +202,7 @@ fn as_source(node: &NodeRef) -> Result<NodeRef, PlanError> {
 }
 
 fn has_pending(node: &NodeRef) -> bool {
-    let mut pending = Vec::new();
-    super::direct_pending(node, &mut pending, &mut Default::default());
-    !pending.is_empty()
+    !pending::direct(node, &Default::default()).is_empty()
 }
 
 /// Whether the values of `node` are known without a pass (a source, a constant, a computed reducer).

@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use super::backend::run;
 use super::eval::store_kernel;
-use super::{run, PlanError};
+use super::PlanError;
 use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{quiet, NodeRef, ReduceOp, Reducer};
 use crate::rsum::Ld;
@@ -72,7 +73,7 @@ impl<'a> Blocks<'a> {
             return;
         }
         let n = self.node.shape.len();
-        let (kernel, checks) = store_kernel(self.node);
+        let (kernel, checks) = store_kernel(self.node, false);
         let domain = kernel.domain;
         let mut buf = vec![0.0; BLOCK.min(n) as usize];
         let mut start = 0;

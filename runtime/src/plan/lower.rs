@@ -7,8 +7,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::rewrites::Rewrite;
 use crate::exec::OutValue;
-use crate::graph::{BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer, Shape, UnaryOp, NA_REAL};
+use crate::graph::{
+    self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer, Shape, UnaryOp, NA_REAL,
+};
 use crate::kernel::{Data, Domain, Idx, Inst, Kernel, OutKind, Output, Value};
 
 /// Which loop variables index a node's rows and columns, and the shape whose leading dimension locates
@@ -28,10 +31,18 @@ pub struct Lowerer {
     outputs: Vec<Output>,
     cse: HashMap<Inst, Value>,
     data_slots: HashMap<(usize, usize), u32>,
-    nodes: HashMap<(u64, Ctx), Value>,
+    /// Nodes lowered so far, by structural key and context: structurally equal nodes (`graph::same`)
+    /// are lowered once.
+    nodes: HashMap<(u64, Ctx), Vec<(NodeRef, Value)>>,
     /// Row-sum outputs already emitted, by (value, skip_nan): a total of the same values is their sum.
     row_sums: HashMap<(Value, bool), usize>,
     nan_checks: NanChecks,
+    rewrites: Vec<Rewrite>,
+    /// Instructions found already present (CSE).
+    cse_hits: usize,
+    /// Lower reducers that are not computed yet as placeholders of their shape (for a plan that is only
+    /// shown, whose earlier stages have not run).
+    explaining: bool,
 }
 
 /// Outputs counting the elements where a node turned a number into NaN, and the nodes.
@@ -72,10 +83,27 @@ impl Lowerer {
             nodes: HashMap::new(),
             row_sums: HashMap::new(),
             nan_checks: NanChecks::default(),
+            rewrites: Vec::new(),
+            cse_hits: 0,
+            explaining: false,
         }
     }
 
-    pub fn finish(self) -> (Kernel, NanChecks) {
+    /// A lowerer for a plan that is shown, not run (see the `explaining` field).
+    pub fn explaining(domain: Domain) -> Lowerer {
+        Lowerer {
+            explaining: true,
+            ..Lowerer::new(domain)
+        }
+    }
+
+    /// The kernel, its NaN checks and the rewrites lowering applied.
+    pub fn finish(mut self) -> (Kernel, NanChecks, Vec<Rewrite>) {
+        if self.cse_hits > 0 {
+            self.rewrites.push(Rewrite::Cse {
+                merged: self.cse_hits,
+            });
+        }
         let kernel = Kernel {
             domain: self.domain,
             insts: self.insts,
@@ -83,11 +111,12 @@ impl Lowerer {
             data: self.data,
             params: self.params,
         };
-        (kernel, self.nan_checks)
+        (kernel, self.nan_checks, self.rewrites)
     }
 
     fn push(&mut self, inst: Inst) -> Value {
         if let Some(&v) = self.cse.get(&inst) {
+            self.cse_hits += 1;
             return v;
         }
         let v = self.insts.len() as Value;
@@ -126,12 +155,16 @@ impl Lowerer {
     }
 
     fn lower(&mut self, node: &NodeRef, ctx: Ctx) -> Value {
-        let key = (node.id(), ctx);
-        if let Some(&v) = self.nodes.get(&key) {
+        let key = (graph::structural_key(node), ctx);
+        if let Some(&(_, v)) = self
+            .nodes
+            .get(&key)
+            .and_then(|seen| seen.iter().find(|(n, _)| graph::same(n, node)))
+        {
             return v;
         }
         let v = self.lower_new(node, ctx);
-        self.nodes.insert(key, v);
+        self.nodes.entry(key).or_default().push((node.clone(), v));
         v
     }
 
@@ -178,10 +211,11 @@ impl Lowerer {
             Expr::Const(x) => self.param(*x),
             Expr::Source(s) => self.load(Data::Source(s.clone()), ctx),
             Expr::Reduced(r) => {
-                let memo = r
-                    .value()
-                    .expect("reducers are computed before the kernels that use them")
-                    .clone();
+                let memo = match r.value() {
+                    Some(v) => v.clone(),
+                    None if self.explaining => Arc::from(vec![f64::NAN; node.shape.len() as usize]),
+                    None => unreachable!("reducers are computed before the kernels that use them"),
+                };
                 self.load(Data::Memo(memo), ctx)
             }
             Expr::Dist(points) => {
@@ -289,10 +323,16 @@ impl Lowerer {
         // A total of values whose row sums this pass computes anyway is the sum of those row sums: one
         // accumulator less in the loop (dcor's first pass needs both rowMeans(d) and mean(d)).
         let rows = self.row_sums.get(&(v, skip)).copied();
-        match (r.op, rows) {
-            (ReduceOp::Sum, Some(s)) if !skip => return Finish::RowTotal(s, 1.0),
-            (ReduceOp::Mean, Some(s)) if !skip => return Finish::RowTotal(s, len),
-            _ => {}
+        let total = match (r.op, rows) {
+            (ReduceOp::Sum, Some(s)) if !skip => Some(Finish::RowTotal(s, 1.0)),
+            (ReduceOp::Mean, Some(s)) if !skip => Some(Finish::RowTotal(s, len)),
+            _ => None,
+        };
+        if let Some(total) = total {
+            self.rewrites.push(Rewrite::TotalFromRowSums {
+                reducer: graph::describe_reducer(r),
+            });
+            return total;
         }
         match r.op {
             ReduceOp::Sum => Finish::Scalar(self.output(OutKind::Sum, v, skip)),

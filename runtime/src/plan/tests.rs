@@ -1,22 +1,11 @@
 #![allow(clippy::excessive_precision)] // reference values are quoted digit for digit
 //! Planner tests: fused passes give the values a naive evaluation gives, independently of threads.
 
-use std::sync::Arc;
-
+use super::testgraphs::{dcor_graph, reducer, src};
 use super::*;
-use crate::graph::{self, BinaryOp, Margin, ReduceOp, Shape, Source, UnaryOp};
+use crate::config;
+use crate::graph::{self, BinaryOp, Margin, NodeRef, ReduceOp, Shape, UnaryOp};
 use crate::testutil::{close, noise};
-
-fn src(v: Vec<f64>, shape: Shape) -> NodeRef {
-    graph::source(Arc::new(Source::owned(v)), shape)
-}
-
-fn reducer(n: &NodeRef) -> Arc<Reducer> {
-    match &n.expr {
-        Expr::Reduced(r) => r.clone(),
-        _ => panic!("not a reducer"),
-    }
-}
 
 fn value(n: &NodeRef) -> Vec<f64> {
     let r = reducer(n);
@@ -55,32 +44,6 @@ fn naive_dcov(x: &[f64], px: usize, y: &[f64], py: usize, alpha: f64) -> [f64; 3
     let nn = (n * n) as f64;
     let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(p, q)| p * q).sum::<f64>() / nn;
     [dot(&a, &b), dot(&a, &a), dot(&b, &b)]
-}
-
-/// DCOR's graph: A = d - rowMeans(d)[i] - rowMeans(d)[j] + mean(d), the same for B, then three means.
-fn dcor_graph(x: NodeRef, y: NodeRef, alpha: f64) -> [NodeRef; 3] {
-    let centred = |p: NodeRef| {
-        let d = graph::binary(
-            BinaryOp::Pow,
-            &graph::dist(&p).unwrap(),
-            &graph::constant(alpha),
-        )
-        .unwrap();
-        let m = graph::reduce(ReduceOp::RowMeans, &d, false);
-        let mm = graph::reduce(ReduceOp::Mean, &d, false);
-        let a = graph::sweep(&d, Margin::Rows, &m, BinaryOp::Sub).unwrap();
-        let b = graph::sweep(&a, Margin::Cols, &m, BinaryOp::Sub).unwrap();
-        graph::binary(BinaryOp::Add, &b, &mm).unwrap()
-    };
-    let (a, b) = (centred(x), centred(y));
-    let prod = |u: &NodeRef, v: &NodeRef| {
-        graph::reduce(
-            ReduceOp::Mean,
-            &graph::binary(BinaryOp::Mul, u, v).unwrap(),
-            false,
-        )
-    };
-    [prod(&a, &b), prod(&a, &a), prod(&b, &b)]
 }
 
 #[test]

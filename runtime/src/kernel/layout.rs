@@ -1,0 +1,60 @@
+//! Where a kernel's outputs keep their running state while a lane runs.
+
+use super::{Domain, Kernel, OutKind};
+
+/// The rows whose row-sum partials a chunk may have touched: every row it visits, and in a symmetric
+/// kernel only those above its last column's diagonal (the diagonal and the mirrored halves go to the
+/// columns' own sums directly).
+pub fn partial_rows(d: Domain, i0: u64, i1: u64, j1: u64) -> std::ops::Range<u64> {
+    let end = if d.symmetric {
+        i1.min(j1.saturating_sub(1))
+    } else {
+        i1
+    };
+    i0..end.max(i0)
+}
+
+/// Where each output keeps its running state in a lane's accumulator buffer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub offsets: Vec<usize>,
+    pub len: usize,
+}
+
+impl Layout {
+    pub fn of(k: &Kernel) -> Layout {
+        let mut offsets = Vec::with_capacity(k.outputs.len());
+        let mut len = 0usize;
+        for o in &k.outputs {
+            offsets.push(len);
+            len += slots(o.kind, k.domain);
+        }
+        Layout { offsets, len }
+    }
+
+    /// A fresh accumulator buffer: every slot of an output holds its fold's neutral value (compensations
+    /// and row partials are sums, and start at 0 too).
+    pub fn init(&self, k: &Kernel) -> Vec<f64> {
+        let mut acc = vec![0.0; self.len];
+        for (o, &off) in k.outputs.iter().zip(&self.offsets) {
+            acc[off..off + slots(o.kind, k.domain)].fill(o.kind.fold().neutral());
+        }
+        acc
+    }
+}
+
+/// Accumulator slots of an output: compensated sums keep (sum, compensation) pairs, laid out as
+/// `sum[0..m]` then `comp[0..m]` for vectors. Row sums also keep `partial[0..rows]`: elements are added
+/// to it plainly, and a chunk's partials are added to (sum, comp) with compensation when the chunk ends,
+/// so the per-element cost is one add while the long sums across columns stay compensated.
+pub fn slots(kind: OutKind, d: Domain) -> usize {
+    match kind {
+        OutKind::Sum => 2,
+        OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count => 1,
+        OutKind::RowSum => 3 * d.rows as usize,
+        OutKind::ColSum => 2 * d.cols as usize,
+        OutKind::RowCount | OutKind::RowMin | OutKind::RowMax => d.rows as usize,
+        OutKind::ColCount | OutKind::ColMin | OutKind::ColMax => d.cols as usize,
+        OutKind::Store => 0,
+    }
+}

@@ -1,0 +1,97 @@
+//! Pass "stage": the order in which a force computes reducers. Each stage is the reducers one pass
+//! computes: those over one grid whose inputs are ready (every reducer they read is computed by an
+//! earlier stage). The target's first ready reducer picks the grid; every other ready reducer over that
+//! grid, needed by the target or merely pending in a node R holds, joins it. Nothing is computed here.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::pending;
+use crate::graph::Reducer;
+
+/// The grid a reducer's pass iterates.
+pub fn grid(r: &Reducer) -> (u64, u64) {
+    (r.input.shape.rows, r.input.shape.cols)
+}
+
+/// The stages that compute `target` and the reducers that share its passes, in order, counting the
+/// reducers in `done` (ids) as computed already; the ones scheduled are added to it.
+pub fn stages_after(target: &Arc<Reducer>, done: &mut HashSet<u64>) -> Vec<Vec<Arc<Reducer>>> {
+    let live = pending::live();
+    let mut out = Vec::new();
+    loop {
+        let needed = pending::closure(target, done);
+        let ready: Vec<Arc<Reducer>> = needed
+            .into_iter()
+            .filter(|r| pending::deps(r, done).is_empty())
+            .collect();
+        let Some(first) = ready.first() else {
+            return out;
+        };
+        let g = grid(first);
+        let mut batch: Vec<Arc<Reducer>> = ready.into_iter().filter(|r| grid(r) == g).collect();
+        let ids: HashSet<u64> = batch.iter().map(|r| r.id()).collect();
+        batch.extend(
+            live.iter()
+                .filter(|r| {
+                    !ids.contains(&r.id())
+                        && !pending::is_done(r, done)
+                        && grid(r) == g
+                        && pending::deps(r, done).is_empty()
+                })
+                .cloned(),
+        );
+        done.extend(batch.iter().map(|r| r.id()));
+        out.push(batch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{self, ReduceOp, Shape};
+    use crate::plan::testgraphs::{dcor_graph, reducer, src};
+    use crate::testutil::noise;
+
+    #[test]
+    fn dcor_takes_two_stages_over_one_grid() {
+        let n = 29;
+        let x = src(noise(n, 1), Shape::vector(n as u64));
+        let y = src(noise(n, 2), Shape::vector(n as u64));
+        let [ab, _, _] = dcor_graph(x, y, 1.0);
+        let stages = stages_after(&reducer(&ab), &mut HashSet::new());
+        let ops: Vec<Vec<ReduceOp>> = stages
+            .iter()
+            .map(|s| s.iter().map(|r| r.op).collect())
+            .collect();
+        // Stage 1: rowMeans and mean of each distance matrix; stage 2: the target.
+        assert_eq!(ops.len(), 2);
+        let mut first = ops[0].clone();
+        first.sort_by_key(|op| op.r_name());
+        assert_eq!(
+            first,
+            [
+                ReduceOp::Mean,
+                ReduceOp::Mean,
+                ReduceOp::RowMeans,
+                ReduceOp::RowMeans
+            ]
+        );
+        assert_eq!(ops[1], [ReduceOp::Mean]);
+        assert!(stages.iter().flatten().all(|r| grid(r) == (29, 29)));
+    }
+
+    #[test]
+    fn reducers_over_another_grid_wait_for_their_own_stage() {
+        let m = src(noise(6, 3), Shape::matrix(3, 2));
+        let col = graph::reduce(ReduceOp::ColSums, &m, false);
+        // sum(colSums(m)) reads a 2-vector: a second stage over a 2 x 1 grid.
+        let total = graph::reduce(ReduceOp::Sum, &col, false);
+        let mut done = HashSet::new();
+        let stages = stages_after(&reducer(&total), &mut done);
+        let grids: Vec<(u64, u64)> = stages.iter().map(|s| grid(&s[0])).collect();
+        assert_eq!(grids, [(3, 2), (2, 1)]);
+        assert_eq!(done.len(), 2);
+        assert!(stages_after(&reducer(&total), &mut done).is_empty());
+    }
+}
