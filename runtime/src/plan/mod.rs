@@ -95,4 +95,5 @@ pub fn force_node(node: &Node) -> Result<(), PlanError> {
 #[cfg(test)]
 mod testgraphs;
 #[cfg(test)]
+#[path = "force_tests.rs"]
 mod tests;

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::stats::pairdist::{count_pairs_within, kth_pair_distance};
-use crate::testutil::Rng;
+use crate::testutil::{close, Rng};
 
 fn numbers(text: &str) -> Vec<f64> {
     text.split_whitespace()
@@ -38,10 +38,6 @@ fn table(text: &str) -> (Vec<f64>, Vec<f64>) {
     )
 }
 
-fn rel(a: f64, b: f64) -> f64 {
-    ((a - b) / b).abs()
-}
-
 /// Checks a PDE against a full table: kernels bit for bit, densities to 1e-10; returns the largest
 /// absolute density deviation.
 fn check_table(p: &Pde, text: &str) -> f64 {
@@ -72,7 +68,7 @@ fn is_unsorted(v: &[f64]) -> bool {
 fn radius_r1_is_the_exact_order_statistic() {
     let x = &rnorm()[..1000];
     let r = pareto_radius(x).unwrap();
-    assert!(rel(r, 0.33161803669617107) <= 1e-12);
+    assert!(close(r, 0.33161803669617107, 1e-12));
     assert_eq!(r, 0.33161803669617107);
     // m = 499500, idx0 = floor(m (0.18 - 1e-9)) = 89909.
     let xs = finite_sorted(x);
@@ -124,7 +120,7 @@ fn radius_r4_exact_order_statistic() {
     let r4 = pareto_radius(&norm).unwrap();
     assert_eq!(r4, raw * 4.0 / 20000f64.powf(0.2));
     assert_eq!(r4, 0.17768799628995613);
-    assert!(rel(r4, 0.17768800157958758) <= 5e-8);
+    assert!(close(r4, 0.17768800157958758, 5e-8));
 }
 
 #[test]
@@ -178,7 +174,7 @@ fn radius_and_bins_match_r_on_many_inputs() {
             f[0]
         );
         let xs = finite_sorted(&x);
-        assert!(rel(sample_sd(&xs), want[2]) <= 1e-15, "sd of {}", f[0]);
+        assert!(close(sample_sd(&xs), want[2], 1e-15), "sd of {}", f[0]);
         assert_eq!(quantile_type8_sorted(&xs, 0.25), want[3], "q25 of {}", f[0]);
         assert_eq!(quantile_type8_sorted(&xs, 0.75), want[4], "q75 of {}", f[0]);
         checked += 1;
@@ -241,7 +237,7 @@ fn optimal_no_bins_edge_cases() {
 #[test]
 fn pde_r1_full_table() {
     let p = pde(&rnorm()[..1000]).unwrap();
-    assert!(rel(p.radius, 0.33161803669617107) <= 1e-12);
+    assert!(close(p.radius, 0.33161803669617107, 1e-12));
     assert_eq!(p.kernels.len(), 140);
     let dev = check_table(&p, include_str!("testdata/pde_r1_table.txt"));
     eprintln!("R1 max |density - reference| = {dev:e}");

@@ -3,7 +3,7 @@
 use super::*;
 use crate::stats::mi::entropy_of_counts;
 use crate::stats::pairdist::count_pairs_within;
-use crate::testutil::Rng;
+use crate::testutil::{close, Rng};
 
 const MAN_EXAMPLE_X: &str = include_str!("../testdata/mi/man_example_x.txt");
 /// `set.seed(1); rnorm(20000)`: R1 and R2 are its first 1000 and 2000 values, R4 all of it.
@@ -39,37 +39,21 @@ fn man_example() -> (Vec<f64>, Vec<u32>) {
     (x, y)
 }
 
-fn relative_error(got: f64, want: f64) -> f64 {
-    ((got - want) / want).abs()
-}
-
 #[test]
 fn radius_matches_r_for_rnorm_1000_and_2000() {
     let x = parse(RNORM)[..2000].to_vec();
     let r1 = pareto_radius_fast(&x[..1000], None).unwrap();
     let r2 = pareto_radius_fast(&x, None).unwrap();
-    eprintln!(
-        "R1 radius {r1:.17} rel err {:.3e}",
-        relative_error(r1, R1_RADIUS)
-    );
-    eprintln!(
-        "R2 radius {r2:.17} rel err {:.3e}",
-        relative_error(r2, R2_RADIUS)
-    );
-    assert!(relative_error(r1, R1_RADIUS) < 1e-12);
+    assert!(close(r1, R1_RADIUS, 1e-12));
     // n = 2000 > 1024: shrunk by 4/n^0.2.
-    assert!(relative_error(r2, R2_RADIUS) < 1e-12);
+    assert!(close(r2, R2_RADIUS, 1e-12));
 }
 
 #[test]
 fn radius_matches_r_for_the_man_example() {
     let (x, _) = man_example();
     let r = pareto_radius_fast(&x, None).unwrap();
-    eprintln!(
-        "M1 radius {r:.17} rel err {:.3e}",
-        relative_error(r, M1_RADIUS)
-    );
-    assert!(relative_error(r, M1_RADIUS) < 1e-12);
+    assert!(close(r, M1_RADIUS, 1e-12));
 }
 
 #[test]
@@ -80,11 +64,7 @@ fn radius_with_r_sample_matches_r() {
     let sample: Vec<usize> = R4_SAMPLE.lines().map(|l| l.parse().unwrap()).collect();
     assert_eq!(sample.len(), 10_000);
     let r = pareto_radius_fast(&x, Some(&sample)).unwrap();
-    eprintln!(
-        "R4 radius {r:.17} rel err {:.3e}",
-        relative_error(r, R4_RADIUS)
-    );
-    assert!(relative_error(r, R4_RADIUS) < 1e-12);
+    assert!(close(r, R4_RADIUS, 1e-12));
 }
 
 #[test]
@@ -332,7 +312,7 @@ fn memshare_mi_matches_a_base_r_transcription() {
         let n_classes = y.iter().max().map_or(0, |&c| c as usize + 1);
         assert_eq!(pareto_radius_fast(&x, None), Ok(radius));
         let mi = mi_memshare(&x, &y, n_classes, MEMSHARE_EPS, None).unwrap();
-        assert!(relative_error(mi, want) < 1e-12, "{mi} against {want}");
+        assert!(close(mi, want, 1e-12), "{mi} against {want}");
     }
 }
 
