@@ -8,30 +8,11 @@ use std::any::Any;
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use lazyshare_runtime::pages::PageError;
-
+use crate::error::RResult;
 use crate::rapi::{
     mk_char, mk_strings, R_NilValue, Rf_error, Rf_protect, Rf_unprotect, Rf_warningcall, R_CHAR,
     SEXP, STRING_ELT, XLENGTH,
 };
-
-/// A message for the R user.
-#[derive(Debug)]
-pub struct RError(String);
-
-impl RError {
-    pub fn new(msg: impl Into<String>) -> RError {
-        RError(msg.into())
-    }
-}
-
-impl From<PageError> for RError {
-    fn from(e: PageError) -> RError {
-        RError(e.to_string())
-    }
-}
-
-pub type RResult<T> = Result<T, RError>;
 
 /// Runs a `.Call` body.
 pub fn entry(body: impl FnOnce() -> RResult<SEXP>) -> SEXP {
@@ -78,7 +59,7 @@ fn raise_warnings() {
 fn guarded<T>(body: impl FnOnce() -> RResult<T>) -> T {
     let msg = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(v)) => return v,
-        Ok(Err(RError(msg))) => msg,
+        Ok(Err(e)) => e.into_message(),
         Err(panic) => format!(
             "internal error in lazyshare (please report): {}",
             panic_message(panic.as_ref())

@@ -11,7 +11,8 @@ use lazyshare_runtime::graph::{self, Keepalive, NodeRef, RType};
 use lazyshare_runtime::plan::{self, StoreEval};
 
 use crate::altclass::{inspect_line, new_object, of_class, state, use_r_defaults, Class};
-use crate::guard::{method, RError, RResult};
+use crate::error::RResult;
+use crate::guard::method;
 use crate::rapi::*;
 
 /// How an object presents its node.
@@ -47,7 +48,7 @@ impl Lazy {
 
     fn evaluator(&self) -> RResult<&StoreEval> {
         if self.eval.get().is_none() {
-            let e = StoreEval::new(&self.node).map_err(|e| RError::new(e.to_string()))?;
+            let e = StoreEval::new(&self.node)?;
             crate::lazy_api::progress_done();
             let _ = self.eval.set(e);
         }
@@ -255,11 +256,10 @@ pub fn r_vector(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
     match view {
         ViewMode::Full => plan::check_size(node.shape),
         ViewMode::LowerTri => plan::check_size_of(n),
-    }
-    .map_err(|e| RError::new(e.to_string()))?;
+    }?;
     let fill = |out: &mut [f64]| -> RResult<()> {
         match view {
-            ViewMode::Full => plan::materialize_into(node, out).map_err(RError::from),
+            ViewMode::Full => Ok(plan::materialize_into(node, out)?),
             ViewMode::LowerTri => {
                 StoreEval::new(node)?.eval_lower(0, out);
                 Ok(())

@@ -12,24 +12,13 @@ use lazyshare_runtime::graph::{
     self, BinaryOp, Expr, GraphError, Margin, NodeRef, RType, ReduceOp, Shape, Source, UnaryOp,
     NA_REAL,
 };
-use lazyshare_runtime::plan::{self, PlanError};
+use lazyshare_runtime::plan;
 use lazyshare_runtime::stats::dcor::{self, Method, Sample};
 
-use crate::guard::{entry, RError, RResult};
+use crate::error::{RError, RResult};
+use crate::guard::entry;
 use crate::lazy::{as_lazy, drain_releases, new_lazy, plain, Preserved, ViewMode};
 use crate::rapi::*;
-
-impl From<PlanError> for RError {
-    fn from(e: PlanError) -> RError {
-        RError::new(e.to_string())
-    }
-}
-
-impl From<graph::GraphError> for RError {
-    fn from(e: graph::GraphError) -> RError {
-        RError::new(e.to_string())
-    }
-}
 
 /// An R value as a node: a lazy object's node (reshaped if R code changed its `dim`), or a source over a
 /// numeric vector or matrix (doubles are borrowed and marked immutable; integers and logicals are
@@ -548,7 +537,7 @@ pub extern "C" fn lzs_options(new: SEXP) -> SEXP {
                         }
                     }
                 }
-                config::set(t.clone()).map_err(|e| RError::new(e.to_string()))?;
+                config::set(t.clone())?;
             }
         }
         Ok(options_list(&config::get()))

@@ -2,6 +2,7 @@
 //! package `lazyshare`. Built as a static library that rpkg/src links into lazyshare.so.
 
 mod altclass;
+mod error;
 mod guard;
 mod init;
 mod lazy;

@@ -4,25 +4,14 @@
 //! converting one column at a time, so the matrix is never copied whole.
 
 use lazyshare_runtime::plan;
-use lazyshare_runtime::stats::mi::{self, Estimator, MiError, Score, MISSING_CLASS};
-use lazyshare_runtime::stats::pde::{self, PdeError};
+use lazyshare_runtime::stats::mi::{self, Estimator, Score, MISSING_CLASS};
+use lazyshare_runtime::stats::pde;
 
-use crate::guard::{entry, RError, RResult};
+use crate::error::{RError, RResult};
+use crate::guard::entry;
 use crate::lazy::drain_releases;
 use crate::lazy_api::{operand, progress_done};
 use crate::rapi::*;
-
-impl From<MiError> for RError {
-    fn from(e: MiError) -> RError {
-        RError::new(e.to_string())
-    }
-}
-
-impl From<PdeError> for RError {
-    fn from(e: PdeError) -> RError {
-        RError::new(e.to_string())
-    }
-}
 
 /// `f` of the values of a numeric vector: read in place when they are in memory, else computed.
 fn with_values<T>(x: SEXP, arg: &str, f: impl FnOnce(&[f64]) -> T) -> RResult<T> {

@@ -9,7 +9,8 @@ use lazyshare_runtime::pages::{
     sweep, ArraySpec, DType, Kind, Page, PageError, PageName, PageSpec, PageWriter, Registry,
 };
 
-use crate::guard::{entry, RError, RResult};
+use crate::error::{RError, RResult};
+use crate::guard::entry;
 use crate::rapi::*;
 use crate::view::{describe, is_view, new_view};
 
