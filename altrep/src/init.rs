@@ -9,6 +9,7 @@ use crate::lazy_api::*;
 use crate::mi_api::*;
 use crate::pages_api::*;
 use crate::rapi::*;
+use crate::registry::try_registry;
 use crate::view::register_classes;
 
 macro_rules! routines {

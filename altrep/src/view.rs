@@ -14,8 +14,8 @@ use lazyshare_runtime::summary::{self, Extreme};
 use crate::altclass::{inspect_line, new_object, of_class, state, unwrap, use_r_defaults, Class};
 use crate::error::{RError, RResult};
 use crate::guard::method;
-use crate::pages_api::registry;
 use crate::rapi::*;
+use crate::registry::registry;
 
 struct View {
     page: Arc<Page>,
