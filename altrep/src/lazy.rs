@@ -5,9 +5,9 @@
 
 use std::cell::{Cell, OnceCell};
 use std::os::raw::{c_int, c_void};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
-use lazyshare_runtime::graph::{self, Keepalive, NodeRef, RType};
+use lazyshare_runtime::graph::{self, NodeRef, RType};
 use lazyshare_runtime::plan::{self, StoreEval};
 
 use crate::altclass::{inspect_line, new_object, of_class, state, use_r_defaults, Class};
@@ -109,44 +109,6 @@ pub fn register_classes(dll: *mut DllInfo) {
             }
         }
     });
-}
-
-/// Releasing a preserved R object must happen on R's main thread; a source may be dropped elsewhere, so
-/// releases queue here and are done at the next entry from R.
-static RELEASES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-
-/// Keeps an R vector alive (and its memory in place) while a graph source borrows it.
-pub struct Preserved(usize);
-
-impl Preserved {
-    /// # Safety
-    /// `x` must be a live SEXP and the call must come from R's main thread.
-    pub unsafe fn new(x: SEXP) -> Preserved {
-        // SAFETY: as the caller promises.
-        unsafe { R_PreserveObject(x) };
-        Preserved(x as usize)
-    }
-}
-
-impl Keepalive for Preserved {}
-
-impl Drop for Preserved {
-    fn drop(&mut self) {
-        RELEASES
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(self.0);
-    }
-}
-
-/// Releases the R objects no source needs any more. Main thread only.
-pub fn drain_releases() {
-    let pending: Vec<usize> =
-        std::mem::take(&mut *RELEASES.lock().unwrap_or_else(|e| e.into_inner()));
-    for x in pending {
-        // SAFETY: each was preserved once by Preserved::new and is released once here, on the main thread.
-        unsafe { R_ReleaseObject(x as SEXP) };
-    }
 }
 
 /// A new R object for `node` seen as `view`, with its class, dim or dist attributes.

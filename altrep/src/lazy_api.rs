@@ -17,7 +17,8 @@ use lazyshare_runtime::stats::dcor::{self, Method, Sample};
 
 use crate::error::{RError, RResult};
 use crate::guard::entry;
-use crate::lazy::{as_lazy, drain_releases, new_lazy, plain, Preserved, ViewMode};
+use crate::lazy::{as_lazy, new_lazy, plain, ViewMode};
+use crate::preserve::{drain_releases, Preserved};
 use crate::rapi::*;
 
 /// An R value as a node: a lazy object's node (reshaped if R code changed its `dim`), or a source over a

@@ -9,6 +9,7 @@ mod lazy;
 mod lazy_api;
 mod mi_api;
 mod pages_api;
+mod preserve;
 mod rapi;
 mod registry;
 mod view;

@@ -9,8 +9,8 @@ use lazyshare_runtime::stats::pde;
 
 use crate::error::{RError, RResult};
 use crate::guard::entry;
-use crate::lazy::drain_releases;
 use crate::lazy_api::{operand, progress_done};
+use crate::preserve::drain_releases;
 use crate::rapi::*;
 
 /// `f` of the values of a numeric vector: read in place when they are in memory, else computed.
