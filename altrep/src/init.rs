@@ -8,6 +8,7 @@ use crate::lazy;
 use crate::lazy_api::*;
 use crate::mi_api::*;
 use crate::pages_api::*;
+use crate::progress;
 use crate::rapi::*;
 use crate::registry::try_registry;
 use crate::view::register_classes;
@@ -41,7 +42,7 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
     quiet_panics();
     register_classes(dll);
     lazy::register_classes(dll);
-    install_poll();
+    progress::install();
     lazyshare_runtime::plan::set_jit(Box::new(lazyshare_jit::Jit::default()));
     let table = routines![
         lzs_register / 6,

@@ -13,6 +13,7 @@ use lazyshare_runtime::plan::{self, StoreEval};
 use crate::altclass::{inspect_line, new_object, of_class, state, use_r_defaults, Class};
 use crate::error::RResult;
 use crate::guard::method;
+use crate::progress;
 use crate::rapi::*;
 
 /// How an object presents its node.
@@ -49,7 +50,7 @@ impl Lazy {
     fn evaluator(&self) -> RResult<&StoreEval> {
         if self.eval.get().is_none() {
             let e = StoreEval::new(&self.node)?;
-            crate::lazy_api::progress_done();
+            progress::end_line();
             let _ = self.eval.set(e);
         }
         Ok(self.eval.get().expect("just set"))
@@ -260,7 +261,7 @@ pub fn r_vector(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
             v
         }
     };
-    crate::lazy_api::progress_done();
+    progress::end_line();
     Ok(v)
 }
 

@@ -3,7 +3,7 @@
 //! operation has no lazy form; the R wrapper then computes it eagerly.
 
 use std::os::raw::c_int;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use lazyshare_runtime::config::{self, Thresholds};
@@ -19,6 +19,7 @@ use crate::error::{RError, RResult};
 use crate::guard::entry;
 use crate::lazy::{as_lazy, new_lazy, plain, ViewMode};
 use crate::preserve::{drain_releases, Preserved};
+use crate::progress;
 use crate::rapi::*;
 
 /// An R value as a node: a lazy object's node (reshaped if R code changed its `dim`), or a source over a
@@ -164,7 +165,7 @@ fn value_operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
 /// results are plain values, as R would have made them), else a lazy object.
 fn finish(node: NodeRef, view: ViewMode) -> RResult<SEXP> {
     let node = plan::admit(node)?;
-    progress_done();
+    progress::end_line();
     if view == ViewMode::Full
         && plan::is_known(&node)
         && node.shape.len() < config::get().defer_min_len
@@ -365,7 +366,7 @@ fn scalar_typed_by_value(node: &NodeRef) -> RResult<SEXP> {
         unreachable!("a reducer's node")
     };
     let v = r.value().expect("just computed")[0];
-    progress_done();
+    progress::end_line();
     // SAFETY: allocation on the main thread.
     unsafe {
         Ok(match node.rtype {
@@ -625,7 +626,7 @@ pub extern "C" fn lzs_dcov(
         } else {
             dcor::finish_v(dcor::v_moments(&xs, &ys, index, method)?)
         };
-        progress_done();
+        progress::end_line();
         // SAFETY: allocation on the main thread.
         unsafe {
             let v = Rf_allocVector(SEXPTYPE::REALSXP, 4);
@@ -650,46 +651,4 @@ pub extern "C" fn lzs_note_apply(fused: SEXP) -> SEXP {
         counter.fetch_add(1, Ordering::Relaxed);
         Ok(nil())
     })
-}
-
-static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
-
-unsafe extern "C" fn check_interrupt(_: *mut std::ffi::c_void) {
-    // SAFETY: called through R_ToplevelExec on the main thread, which catches the longjmp of an interrupt.
-    unsafe { R_CheckUserInterrupt() };
-}
-
-/// Called on R's main thread during long passes: shows progress after two seconds and turns Ctrl-C into
-/// a cancelled pass (R_ToplevelExec keeps R's longjmp away from the running Rust frames).
-fn poll(done: usize, total: usize, secs: f64) -> bool {
-    // Seconds into the pass at which progress was last printed (once a second at most).
-    static LAST: AtomicU64 = AtomicU64::new(0);
-    if secs > 2.0 && config::get().progress {
-        let last = f64::from_bits(LAST.load(Ordering::Relaxed));
-        if !PROGRESS_SHOWN.load(Ordering::Relaxed) || secs < last || secs - last >= 1.0 {
-            LAST.store(secs.to_bits(), Ordering::Relaxed);
-            let msg = format!(
-                "\r[lazyshare] pass {:>3.0}% ({secs:.0} s)",
-                100.0 * done as f64 / total.max(1) as f64
-            );
-            let c = std::ffi::CString::new(msg).unwrap_or_default();
-            // SAFETY: constant format, NUL-terminated argument; main thread.
-            unsafe { REprintf(c"%s".as_ptr(), c.as_ptr()) };
-            PROGRESS_SHOWN.store(true, Ordering::Relaxed);
-        }
-    }
-    // SAFETY: R_ToplevelExec with a function that takes no data; main thread.
-    unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) != Rboolean::FALSE }
-}
-
-/// Ends a progress line if one was shown.
-pub fn progress_done() {
-    if PROGRESS_SHOWN.swap(false, Ordering::Relaxed) {
-        // SAFETY: constant string; main thread.
-        unsafe { REprintf(c"\n".as_ptr()) };
-    }
-}
-
-pub fn install_poll() {
-    plan::set_poll(poll);
 }

@@ -10,6 +10,7 @@ mod lazy_api;
 mod mi_api;
 mod pages_api;
 mod preserve;
+mod progress;
 mod rapi;
 mod registry;
 mod view;

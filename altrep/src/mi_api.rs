@@ -9,8 +9,9 @@ use lazyshare_runtime::stats::pde;
 
 use crate::error::{RError, RResult};
 use crate::guard::entry;
-use crate::lazy_api::{operand, progress_done};
+use crate::lazy_api::operand;
 use crate::preserve::drain_releases;
+use crate::progress;
 use crate::rapi::*;
 
 /// `f` of the values of a numeric vector: read in place when they are in memory, else computed.
@@ -206,7 +207,7 @@ pub extern "C" fn lzs_mi_usable_pairs(x: SEXP, y: SEXP, first: SEXP, count: SEXP
         let (columns, codes) = (columns_of(x)?, codes(y, "y")?);
         let cols = column_range(&columns, first, count)?;
         let counts = columns.map(cols, |_, v| mi::usable_pairs(v, &codes) as f64)?;
-        progress_done();
+        progress::end_line();
         Ok(real_vector(&counts))
     })
 }
@@ -252,7 +253,7 @@ pub extern "C" fn lzs_mi_scores(
             mi::score(v, &codes, n_classes, estimator, sample.as_deref())
         })?;
         let scores: Vec<Score> = scores.into_iter().collect::<Result<_, _>>()?;
-        progress_done();
+        progress::end_line();
         let mut keep = Protect::new();
         let pick = |f: fn(&Score) -> f64| -> Vec<f64> { scores.iter().map(f).collect() };
         let items = [
