@@ -2,12 +2,15 @@
 //! package `lazyshare`. Built as a static library that rpkg/src links into lazyshare.so.
 
 mod altclass;
+mod convert;
+mod dcor_api;
 mod error;
 mod guard;
 mod init;
 mod lazy;
 mod lazy_api;
 mod mi_api;
+mod options_api;
 mod pages_api;
 mod preserve;
 mod progress;

@@ -7,9 +7,9 @@ use lazyshare_runtime::plan;
 use lazyshare_runtime::stats::mi::{self, Estimator, Score, MISSING_CLASS};
 use lazyshare_runtime::stats::pde;
 
+use crate::convert::operand;
 use crate::error::{RError, RResult};
 use crate::guard::entry;
-use crate::lazy_api::operand;
 use crate::preserve::drain_releases;
 use crate::progress;
 use crate::rapi::*;
