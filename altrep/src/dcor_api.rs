@@ -9,8 +9,6 @@ use crate::convert::{operand, points_of};
 use crate::error::RResult;
 use crate::guard::entry;
 use crate::lazy::ViewMode;
-use crate::preserve::drain_releases;
-use crate::progress;
 use crate::rapi::*;
 
 /// One side of a distance covariance: observations (the rows of a numeric matrix or vector) or an n × n
@@ -42,7 +40,6 @@ pub extern "C" fn lzs_dcov(
     streaming: SEXP,
 ) -> SEXP {
     entry(|| {
-        drain_releases();
         let (xs, ys) = (sample(x, x_dist, "x")?, sample(y, y_dist, "y")?);
         // SAFETY: reading scalar arguments.
         let (index, unbiased, streaming) = unsafe {
@@ -62,7 +59,6 @@ pub extern "C" fn lzs_dcov(
         } else {
             dcor::finish_v(dcor::v_moments(&xs, &ys, index, method)?)
         };
-        progress::end_line();
         // SAFETY: allocation on the main thread.
         unsafe {
             let v = Rf_allocVector(SEXPTYPE::REALSXP, 4);

@@ -13,7 +13,6 @@ use lazyshare_runtime::plan::{self, StoreEval};
 use crate::altclass::{inspect_line, new_object, of_class, state, use_r_defaults, Class};
 use crate::error::RResult;
 use crate::guard::method;
-use crate::progress;
 use crate::rapi::*;
 
 /// How an object presents its node.
@@ -49,9 +48,7 @@ impl Lazy {
 
     fn evaluator(&self) -> RResult<&StoreEval> {
         if self.eval.get().is_none() {
-            let e = StoreEval::new(&self.node)?;
-            progress::end_line();
-            let _ = self.eval.set(e);
+            let _ = self.eval.set(StoreEval::new(&self.node)?);
         }
         Ok(self.eval.get().expect("just set"))
     }
@@ -261,7 +258,6 @@ pub fn r_vector(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
             v
         }
     };
-    progress::end_line();
     Ok(v)
 }
 

@@ -16,15 +16,12 @@ use crate::convert::{deferrable, operand, points_of, reshaped, source_of, value_
 use crate::error::{RError, RResult};
 use crate::guard::entry;
 use crate::lazy::{as_lazy, new_lazy, plain, ViewMode};
-use crate::preserve::drain_releases;
-use crate::progress;
 use crate::rapi::*;
 
 /// The R object for a new node: an ordinary R value when the node is small and already computed (tiny
 /// results are plain values, as R would have made them), else a lazy object.
 fn finish(node: NodeRef, view: ViewMode) -> RResult<SEXP> {
     let node = plan::admit(node)?;
-    progress::end_line();
     if view == ViewMode::Full
         && plan::is_known(&node)
         && node.shape.len() < config::get().defer_min_len
@@ -41,7 +38,6 @@ fn op_name(x: SEXP) -> RResult<String> {
 #[no_mangle]
 pub extern "C" fn lzs_lazy(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         if as_lazy(x).is_some() {
             return Ok(x);
         }
@@ -59,7 +55,6 @@ pub extern "C" fn lzs_is_lazy(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_unary(op: SEXP, x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = UnaryOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -71,7 +66,6 @@ pub extern "C" fn lzs_unary(op: SEXP, x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_binary(op: SEXP, e1: SEXP, e2: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = BinaryOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -99,7 +93,6 @@ pub extern "C" fn lzs_binary(op: SEXP, e1: SEXP, e2: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_sweep(x: SEXP, margin: SEXP, stats: SEXP, op: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = BinaryOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -129,7 +122,6 @@ pub extern "C" fn lzs_sweep(x: SEXP, margin: SEXP, stats: SEXP, op: SEXP) -> SEX
 #[no_mangle]
 pub extern "C" fn lzs_transpose(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let (a, view) = operand(x, "x")?;
         if view != ViewMode::Full {
             return Ok(nil());
@@ -142,7 +134,6 @@ pub extern "C" fn lzs_transpose(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let (a, view) = operand(x, "x")?;
         if view != ViewMode::Full {
             return Ok(nil());
@@ -160,7 +151,6 @@ pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_as_matrix(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let (a, view) = operand(x, "x")?;
         match view {
             ViewMode::LowerTri => finish(graph::off_diag(&a), ViewMode::Full),
@@ -177,7 +167,6 @@ pub extern "C" fn lzs_as_matrix(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = ReduceOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -225,7 +214,6 @@ fn scalar_typed_by_value(node: &NodeRef) -> RResult<SEXP> {
         unreachable!("a reducer's node")
     };
     let v = r.value().expect("just computed")[0];
-    progress::end_line();
     // SAFETY: allocation on the main thread.
     unsafe {
         Ok(match node.rtype {
@@ -245,12 +233,9 @@ fn scalar_typed_by_value(node: &NodeRef) -> RResult<SEXP> {
 /// adds the other attributes.
 #[no_mangle]
 pub extern "C" fn lzs_materialize(x: SEXP) -> SEXP {
-    entry(|| {
-        drain_releases();
-        match as_lazy(x) {
-            Some(l) => plain(&l.node, l.view),
-            None => Ok(x),
-        }
+    entry(|| match as_lazy(x) {
+        Some(l) => plain(&l.node, l.view),
+        None => Ok(x),
     })
 }
 

@@ -1,7 +1,8 @@
 //! What the user sees of a long pass, and how they stop it. The runtime calls `poll` on R's main thread
 //! between chunks; a progress line appears after two seconds (`lazy_options(progress = )`) and Ctrl-C
-//! cancels the pass. The line is written with `\r` and no newline so that it updates in place; the call
-//! that ran the pass ends it (`end_line`) so that R's next output starts on a line of its own.
+//! cancels the pass. The line is written with `\r` and no newline so that it updates in place; `guard`
+//! ends it when the call that ran the pass returns, whatever the outcome, so that R's next output starts
+//! on a line of its own.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -46,7 +47,13 @@ fn poll(done: usize, total: usize, secs: f64) -> bool {
         }
     }
     // SAFETY: R_ToplevelExec with a function that takes no data; main thread.
-    unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) != Rboolean::FALSE }
+    let go_on =
+        unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) != Rboolean::FALSE };
+    if !go_on {
+        // R ends the console line itself when it takes an interrupt.
+        SHOWN.store(false, Ordering::Relaxed);
+    }
+    go_on
 }
 
 unsafe extern "C" fn check_interrupt(_: *mut std::ffi::c_void) {
