@@ -1,4 +1,4 @@
-//! `LazyVector`: an R double or logical vector whose values are a node of the lazy graph, computed only
+//! `LazyVector`: an R double, integer or logical vector whose values are a node of the lazy graph, computed only
 //! where R looks. Elt and Get_region evaluate just the elements asked for (after forcing the reducers
 //! the node needs); Dataptr materialises into an R vector kept in data2, refused beyond the
 //! `max_materialize` limit. An object shown as a `dist` views the lower triangle of its square node.
@@ -33,16 +33,18 @@ fn view_len(node: &NodeRef, view: ViewMode) -> u64 {
     }
 }
 
+/// The Rust state of a lazy object.
 pub struct Lazy {
     pub node: NodeRef,
     pub view: ViewMode,
+    /// Made at the first element R asks for and kept, since R asks element by element.
     eval: OnceCell<StoreEval>,
     /// A writable pointer to the materialised data was handed out: data2 may now differ from the node.
     written: Cell<bool>,
 }
 
 impl Lazy {
-    pub fn len(&self) -> u64 {
+    fn len(&self) -> u64 {
         view_len(&self.node, self.view)
     }
 
@@ -54,7 +56,7 @@ impl Lazy {
     }
 
     /// Values at `start..start + out.len()` of this view.
-    pub fn eval(&self, start: u64, out: &mut [f64]) -> RResult<()> {
+    fn eval(&self, start: u64, out: &mut [f64]) -> RResult<()> {
         let e = self.evaluator()?;
         match self.view {
             ViewMode::Full => e.eval(start, out),
@@ -77,6 +79,7 @@ struct Classes {
 
 static CLASSES: OnceLock<Classes> = OnceLock::new();
 
+/// Creates the three classes once per process, at package load, before R can hold any of their objects.
 pub fn register_classes(dll: *mut DllInfo) {
     CLASSES.get_or_init(|| {
         // SAFETY: called from R_init on the main thread.
