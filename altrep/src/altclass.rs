@@ -4,6 +4,7 @@
 
 use std::os::raw::c_void;
 
+use crate::preserve::drain_releases;
 use crate::rapi::*;
 
 /// A class handle: a preserved R object, used only on R's main thread.
@@ -39,7 +40,8 @@ unsafe extern "C" fn finalize<T>(ptr: SEXP) {
             drop(Box::from_raw(v));
         }
     }
-    crate::lazy::drain_releases();
+    // A state may hold graph sources that borrow R vectors; R runs finalizers on its main thread.
+    drain_releases();
 }
 
 /// The state of an object of one of our classes.

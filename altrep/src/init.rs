@@ -3,13 +3,15 @@
 
 use std::os::raw::c_void;
 
+use crate::dcor_api::*;
 use crate::guard::quiet_panics;
-use crate::lazy;
 use crate::lazy_api::*;
 use crate::mi_api::*;
+use crate::options_api::*;
 use crate::pages_api::*;
 use crate::rapi::*;
-use crate::view::register_classes;
+use crate::registry::try_registry;
+use crate::{lazy, progress, view};
 
 macro_rules! routines {
     ($($f:ident / $n:expr),* $(,)?) => {
@@ -38,9 +40,9 @@ macro_rules! routines {
 #[no_mangle]
 pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
     quiet_panics();
-    register_classes(dll);
+    view::register_classes(dll);
     lazy::register_classes(dll);
-    install_poll();
+    progress::install();
     lazyshare_runtime::plan::set_jit(Box::new(lazyshare_jit::Jit::default()));
     let table = routines![
         lzs_register / 6,

@@ -1,17 +1,18 @@
-//! `LazyVector`: an R double or logical vector whose values are a node of the lazy graph, computed only
+//! `LazyVector`: an R double, integer or logical vector whose values are a node of the lazy graph, computed only
 //! where R looks. Elt and Get_region evaluate just the elements asked for (after forcing the reducers
 //! the node needs); Dataptr materialises into an R vector kept in data2, refused beyond the
 //! `max_materialize` limit. An object shown as a `dist` views the lower triangle of its square node.
 
 use std::cell::{Cell, OnceCell};
 use std::os::raw::{c_int, c_void};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
-use lazyshare_runtime::graph::{self, Keepalive, NodeRef, RType};
+use lazyshare_runtime::graph::{self, NodeRef, RType};
 use lazyshare_runtime::plan::{self, StoreEval};
 
 use crate::altclass::{inspect_line, new_object, of_class, state, use_r_defaults, Class};
-use crate::guard::{method, RError, RResult};
+use crate::error::RResult;
+use crate::guard::method;
 use crate::rapi::*;
 
 /// How an object presents its node.
@@ -32,30 +33,30 @@ fn view_len(node: &NodeRef, view: ViewMode) -> u64 {
     }
 }
 
+/// The Rust state of a lazy object.
 pub struct Lazy {
     pub node: NodeRef,
     pub view: ViewMode,
+    /// Made at the first element R asks for and kept, since R asks element by element.
     eval: OnceCell<StoreEval>,
     /// A writable pointer to the materialised data was handed out: data2 may now differ from the node.
     written: Cell<bool>,
 }
 
 impl Lazy {
-    pub fn len(&self) -> u64 {
+    fn len(&self) -> u64 {
         view_len(&self.node, self.view)
     }
 
     fn evaluator(&self) -> RResult<&StoreEval> {
         if self.eval.get().is_none() {
-            let e = StoreEval::new(&self.node).map_err(|e| RError::new(e.to_string()))?;
-            crate::lazy_api::progress_done();
-            let _ = self.eval.set(e);
+            let _ = self.eval.set(StoreEval::new(&self.node)?);
         }
         Ok(self.eval.get().expect("just set"))
     }
 
     /// Values at `start..start + out.len()` of this view.
-    pub fn eval(&self, start: u64, out: &mut [f64]) -> RResult<()> {
+    fn eval(&self, start: u64, out: &mut [f64]) -> RResult<()> {
         let e = self.evaluator()?;
         match self.view {
             ViewMode::Full => e.eval(start, out),
@@ -78,6 +79,7 @@ struct Classes {
 
 static CLASSES: OnceLock<Classes> = OnceLock::new();
 
+/// Creates the three classes once per process, at package load, before R can hold any of their objects.
 pub fn register_classes(dll: *mut DllInfo) {
     CLASSES.get_or_init(|| {
         // SAFETY: called from R_init on the main thread.
@@ -108,44 +110,6 @@ pub fn register_classes(dll: *mut DllInfo) {
             }
         }
     });
-}
-
-/// Releasing a preserved R object must happen on R's main thread; a source may be dropped elsewhere, so
-/// releases queue here and are done at the next entry from R.
-static RELEASES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-
-/// Keeps an R vector alive (and its memory in place) while a graph source borrows it.
-pub struct Preserved(usize);
-
-impl Preserved {
-    /// # Safety
-    /// `x` must be a live SEXP and the call must come from R's main thread.
-    pub unsafe fn new(x: SEXP) -> Preserved {
-        // SAFETY: as the caller promises.
-        unsafe { R_PreserveObject(x) };
-        Preserved(x as usize)
-    }
-}
-
-impl Keepalive for Preserved {}
-
-impl Drop for Preserved {
-    fn drop(&mut self) {
-        RELEASES
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(self.0);
-    }
-}
-
-/// Releases the R objects no source needs any more. Main thread only.
-pub fn drain_releases() {
-    let pending: Vec<usize> =
-        std::mem::take(&mut *RELEASES.lock().unwrap_or_else(|e| e.into_inner()));
-    for x in pending {
-        // SAFETY: each was preserved once by Preserved::new and is released once here, on the main thread.
-        unsafe { R_ReleaseObject(x as SEXP) };
-    }
 }
 
 /// A new R object for `node` seen as `view`, with its class, dim or dist attributes.
@@ -255,11 +219,10 @@ pub fn r_vector(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
     match view {
         ViewMode::Full => plan::check_size(node.shape),
         ViewMode::LowerTri => plan::check_size_of(n),
-    }
-    .map_err(|e| RError::new(e.to_string()))?;
+    }?;
     let fill = |out: &mut [f64]| -> RResult<()> {
         match view {
-            ViewMode::Full => plan::materialize_into(node, out).map_err(RError::from),
+            ViewMode::Full => Ok(plan::materialize_into(node, out)?),
             ViewMode::LowerTri => {
                 StoreEval::new(node)?.eval_lower(0, out);
                 Ok(())
@@ -298,7 +261,6 @@ pub fn r_vector(node: &NodeRef, view: ViewMode) -> RResult<SEXP> {
             v
         }
     };
-    crate::lazy_api::progress_done();
     Ok(v)
 }
 

@@ -1,180 +1,27 @@
-//! `.Call` entry points of the lazy layer: building nodes from R values and lazy objects, reducers,
-//! materialisation, options and counters, and distance covariance. An entry returns R's NULL where an
-//! operation has no lazy form; the R wrapper then computes it eagerly.
+//! `.Call` entry points that build lazy objects: elementwise operations, sweeps, transposes, distances
+//! and reducers over lazy objects and plain numeric values, and the two ways back to ordinary R values
+//! (materialising, and the description `lazy_info` shows). An entry returns R's NULL where an operation
+//! has no lazy form or where the graph could not do exactly what R does; the R wrapper then computes it
+//! eagerly.
 
 use std::os::raw::c_int;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 
-use lazyshare_runtime::config::{self, Thresholds};
-use lazyshare_runtime::exec::COUNTERS;
+use lazyshare_runtime::config;
 use lazyshare_runtime::graph::{
-    self, BinaryOp, Expr, GraphError, Margin, NodeRef, RType, ReduceOp, Shape, Source, UnaryOp,
-    NA_REAL,
+    self, BinaryOp, Expr, GraphError, Margin, NodeRef, RType, ReduceOp, Shape, UnaryOp,
 };
-use lazyshare_runtime::plan::{self, PlanError};
-use lazyshare_runtime::stats::dcor::{self, Method, Sample};
+use lazyshare_runtime::plan;
 
-use crate::guard::{entry, RError, RResult};
-use crate::lazy::{as_lazy, drain_releases, new_lazy, plain, Preserved, ViewMode};
+use crate::convert::{deferrable, operand, points_of, reshaped, source_of, value_operand};
+use crate::error::{RError, RResult};
+use crate::guard::entry;
+use crate::lazy::{as_lazy, new_lazy, plain, ViewMode};
 use crate::rapi::*;
-
-impl From<PlanError> for RError {
-    fn from(e: PlanError) -> RError {
-        RError::new(e.to_string())
-    }
-}
-
-impl From<graph::GraphError> for RError {
-    fn from(e: graph::GraphError) -> RError {
-        RError::new(e.to_string())
-    }
-}
-
-/// An R value as a node: a lazy object's node (reshaped if R code changed its `dim`), or a source over a
-/// numeric vector or matrix (doubles are borrowed and marked immutable; integers and logicals are
-/// converted).
-pub(crate) fn operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
-    if let Some(l) = as_lazy(x) {
-        if !l.is_written() {
-            let shape = shape_of(x);
-            if l.view == ViewMode::LowerTri || shape == l.node.shape {
-                return Ok((l.node.clone(), l.view));
-            }
-            return Ok((reshaped(&l.node, shape)?, ViewMode::Full));
-        }
-    }
-    Ok((source_of(x, arg)?, ViewMode::Full))
-}
-
-/// `node` with the shape R's attributes now give it (same length): a source is only re-read; anything
-/// else is materialised first, within the size limit.
-fn reshaped(node: &NodeRef, shape: Shape) -> RResult<NodeRef> {
-    let src = match node.as_source() {
-        Some(s) => s.clone(),
-        None => Arc::new(Source::owned(plan::materialize(node)?)),
-    };
-    Ok(graph::typed_source(src, shape, node.rtype, node.int_bound))
-}
-
-/// Whether `x` can be an operand of a deferred operation: a lazy object, or a plain (unclassed) double,
-/// integer or logical vector or matrix. Anything else is left to R.
-fn deferrable(x: SEXP) -> bool {
-    if as_lazy(x).is_some() {
-        return true;
-    }
-    // SAFETY: type and attribute queries.
-    unsafe {
-        matches!(
-            TYPEOF(x),
-            SEXPTYPE::REALSXP | SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP
-        ) && TYPEOF(Rf_getAttrib(x, R_ClassSymbol)) == SEXPTYPE::NILSXP
-    }
-}
-
-fn shape_of(x: SEXP) -> Shape {
-    // SAFETY: attribute and length queries.
-    unsafe {
-        let n = XLENGTH(x) as u64;
-        let dim = Rf_getAttrib(x, R_DimSymbol);
-        if matches!(TYPEOF(dim), SEXPTYPE::INTSXP | SEXPTYPE::REALSXP) && XLENGTH(dim) == 2 {
-            let d = |k| match TYPEOF(dim) {
-                SEXPTYPE::INTSXP => INTEGER_ELT(dim, k).max(0) as u64,
-                _ => REAL_ELT(dim, k).max(0.0) as u64,
-            };
-            if d(0) * d(1) == n {
-                return Shape::matrix(d(0), d(1));
-            }
-        }
-        Shape::vector(n)
-    }
-}
-
-fn source_of(x: SEXP, arg: &str) -> RResult<NodeRef> {
-    let shape = shape_of(x);
-    // SAFETY: type-checked access to R vectors on the main thread; the borrowed memory is kept alive and
-    // unchanged by Preserved + MARK_NOT_MUTABLE.
-    unsafe {
-        match TYPEOF(x) {
-            SEXPTYPE::REALSXP => {
-                let n = XLENGTH(x) as usize;
-                let ptr = if n == 0 {
-                    std::ptr::NonNull::<f64>::dangling().as_ptr() as *const f64
-                } else {
-                    let p = DATAPTR_OR_NULL(x) as *const f64;
-                    if p.is_null() {
-                        REAL(x) as *const f64
-                    } else {
-                        p
-                    }
-                };
-                MARK_NOT_MUTABLE(x);
-                let src = Source::borrowed(ptr, n, Box::new(Preserved::new(x)));
-                Ok(graph::source(Arc::new(src), shape))
-            }
-            SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP => {
-                let n = XLENGTH(x);
-                let mut v = vec![0i32; n as usize];
-                let (got, rtype) = if TYPEOF(x) == SEXPTYPE::INTSXP {
-                    (INTEGER_GET_REGION(x, 0, n, v.as_mut_ptr()), RType::Integer)
-                } else {
-                    (LOGICAL_GET_REGION(x, 0, n, v.as_mut_ptr()), RType::Logical)
-                };
-                debug_assert_eq!(got, n);
-                let mut bound = 0.0f64;
-                let vals: Vec<f64> = v
-                    .iter()
-                    .map(|&i| {
-                        if i == R_NA_INTEGER {
-                            NA_REAL
-                        } else {
-                            let f = f64::from(i);
-                            bound = bound.max(f.abs());
-                            f
-                        }
-                    })
-                    .collect();
-                let src = Arc::new(Source::owned(vals));
-                Ok(graph::typed_source(src, shape, rtype, bound))
-            }
-            _ => Err(RError::new(format!(
-                "`{arg}` must be a numeric or logical vector or matrix; got {}",
-                type_name(x)
-            ))),
-        }
-    }
-}
-
-/// A plain length-one value becomes a constant (a kernel parameter), not a source.
-fn value_operand(x: SEXP, arg: &str) -> RResult<(NodeRef, ViewMode)> {
-    if as_lazy(x).is_none() {
-        // SAFETY: type and length queries.
-        let (scalar, rtype) = unsafe {
-            let rtype = match TYPEOF(x) {
-                SEXPTYPE::INTSXP => Some(RType::Integer),
-                SEXPTYPE::LGLSXP => Some(RType::Logical),
-                SEXPTYPE::REALSXP => Some(RType::Double),
-                _ => None,
-            };
-            (
-                XLENGTH(x) == 1 && TYPEOF(Rf_getAttrib(x, R_DimSymbol)) == SEXPTYPE::NILSXP,
-                rtype,
-            )
-        };
-        if let (true, Some(rtype)) = (scalar, rtype) {
-            // SAFETY: a length-one numeric vector; NA stays NA.
-            let v = unsafe { Rf_asReal(x) };
-            return Ok((graph::typed_constant(v, rtype), ViewMode::Full));
-        }
-    }
-    operand(x, arg)
-}
 
 /// The R object for a new node: an ordinary R value when the node is small and already computed (tiny
 /// results are plain values, as R would have made them), else a lazy object.
 fn finish(node: NodeRef, view: ViewMode) -> RResult<SEXP> {
     let node = plan::admit(node)?;
-    progress_done();
     if view == ViewMode::Full
         && plan::is_known(&node)
         && node.shape.len() < config::get().defer_min_len
@@ -191,7 +38,6 @@ fn op_name(x: SEXP) -> RResult<String> {
 #[no_mangle]
 pub extern "C" fn lzs_lazy(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         if as_lazy(x).is_some() {
             return Ok(x);
         }
@@ -209,7 +55,6 @@ pub extern "C" fn lzs_is_lazy(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_unary(op: SEXP, x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = UnaryOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -221,7 +66,6 @@ pub extern "C" fn lzs_unary(op: SEXP, x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_binary(op: SEXP, e1: SEXP, e2: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = BinaryOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -249,7 +93,6 @@ pub extern "C" fn lzs_binary(op: SEXP, e1: SEXP, e2: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_sweep(x: SEXP, margin: SEXP, stats: SEXP, op: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = BinaryOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -279,7 +122,6 @@ pub extern "C" fn lzs_sweep(x: SEXP, margin: SEXP, stats: SEXP, op: SEXP) -> SEX
 #[no_mangle]
 pub extern "C" fn lzs_transpose(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let (a, view) = operand(x, "x")?;
         if view != ViewMode::Full {
             return Ok(nil());
@@ -292,7 +134,6 @@ pub extern "C" fn lzs_transpose(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let (a, view) = operand(x, "x")?;
         if view != ViewMode::Full {
             return Ok(nil());
@@ -310,7 +151,6 @@ pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_as_matrix(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let (a, view) = operand(x, "x")?;
         match view {
             ViewMode::LowerTri => finish(graph::off_diag(&a), ViewMode::Full),
@@ -327,7 +167,6 @@ pub extern "C" fn lzs_as_matrix(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let Some(op) = ReduceOp::from_r_name(&op_name(op)?) else {
             return Ok(nil());
         };
@@ -375,7 +214,6 @@ fn scalar_typed_by_value(node: &NodeRef) -> RResult<SEXP> {
         unreachable!("a reducer's node")
     };
     let v = r.value().expect("just computed")[0];
-    progress_done();
     // SAFETY: allocation on the main thread.
     unsafe {
         Ok(match node.rtype {
@@ -395,12 +233,9 @@ fn scalar_typed_by_value(node: &NodeRef) -> RResult<SEXP> {
 /// adds the other attributes.
 #[no_mangle]
 pub extern "C" fn lzs_materialize(x: SEXP) -> SEXP {
-    entry(|| {
-        drain_releases();
-        match as_lazy(x) {
-            Some(l) => plain(&l.node, l.view),
-            None => Ok(x),
-        }
+    entry(|| match as_lazy(x) {
+        Some(l) => plain(&l.node, l.view),
+        None => Ok(x),
     })
 }
 
@@ -442,264 +277,4 @@ pub extern "C" fn lzs_info(x: SEXP) -> SEXP {
             ))
         }
     })
-}
-
-const OPTION_NAMES: [&str; 8] = [
-    "threads",
-    "defer_min_len",
-    "jit_min_work",
-    "max_depth",
-    "chunk_rows",
-    "max_materialize",
-    "progress",
-    "exact_sums",
-];
-
-fn options_list(t: &Thresholds) -> SEXP {
-    let mut p = Protect::new();
-    // SAFETY: allocations on the main thread, protected until the list is built.
-    unsafe {
-        let items = [
-            p.keep(Rf_ScalarReal(t.threads as f64)),
-            p.keep(Rf_ScalarReal(t.defer_min_len as f64)),
-            p.keep(Rf_ScalarReal(t.jit_min_work)),
-            p.keep(Rf_ScalarReal(f64::from(t.max_depth))),
-            p.keep(Rf_ScalarReal(t.chunk_rows as f64)),
-            p.keep(Rf_ScalarReal(t.max_materialize_bytes as f64)),
-            p.keep(Rf_ScalarLogical(c_int::from(t.progress))),
-            p.keep(Rf_ScalarLogical(c_int::from(t.exact_sums))),
-        ];
-        mk_list(&items, &OPTION_NAMES)
-    }
-}
-
-/// Reads a whole number >= 0 (Inf allowed only where `inf_ok`).
-fn whole(v: SEXP, name: &str, inf_ok: bool) -> RResult<f64> {
-    // SAFETY: type and length checks before reading.
-    let x = unsafe {
-        if !matches!(TYPEOF(v), SEXPTYPE::REALSXP | SEXPTYPE::INTSXP) || XLENGTH(v) != 1 {
-            return Err(RError::new(format!(
-                "`{name}` must be a single number; got {}",
-                type_name(v)
-            )));
-        }
-        Rf_asReal(v)
-    };
-    if x.is_nan()
-        || x < 0.0
-        || (x.is_infinite() && !inf_ok)
-        || (x.is_finite() && x.fract() != 0.0 && name != "jit_min_work")
-    {
-        return Err(RError::new(format!(
-            "`{name}` must be a whole number >= 0{}; got {x}",
-            if inf_ok { " or Inf" } else { "" }
-        )));
-    }
-    Ok(x)
-}
-
-fn flag(v: SEXP, name: &str) -> RResult<bool> {
-    // SAFETY: type and length checks before reading.
-    unsafe {
-        if TYPEOF(v) != SEXPTYPE::LGLSXP || XLENGTH(v) != 1 || LOGICAL_ELT(v, 0) == R_NA_INTEGER {
-            return Err(RError::new(format!("`{name}` must be TRUE or FALSE")));
-        }
-        Ok(LOGICAL_ELT(v, 0) == 1)
-    }
-}
-
-/// Gets (`new = NULL`) or sets the thresholds; returns the values in force afterwards.
-#[no_mangle]
-pub extern "C" fn lzs_options(new: SEXP) -> SEXP {
-    entry(|| {
-        let mut t = config::get();
-        // SAFETY: type checks before reading list elements and names.
-        unsafe {
-            if TYPEOF(new) == SEXPTYPE::VECSXP {
-                let names = Rf_getAttrib(new, R_NamesSymbol);
-                for k in 0..XLENGTH(new) {
-                    let name = if TYPEOF(names) == SEXPTYPE::STRSXP {
-                        char_str(STRING_ELT(names, k))
-                    } else {
-                        String::new()
-                    };
-                    let v = VECTOR_ELT(new, k);
-                    match name.as_str() {
-                        "threads" => t.threads = whole(v, &name, false)? as usize,
-                        "defer_min_len" => {
-                            t.defer_min_len = whole(v, &name, true)?.min(u64::MAX as f64) as u64
-                        }
-                        "jit_min_work" => t.jit_min_work = whole(v, &name, true)?,
-                        "max_depth" => {
-                            t.max_depth = whole(v, &name, false)?.min(u32::MAX as f64) as u32
-                        }
-                        "chunk_rows" => t.chunk_rows = whole(v, &name, false)? as u64,
-                        "max_materialize" => {
-                            t.max_materialize_bytes =
-                                whole(v, &name, true)?.min(u64::MAX as f64) as u64
-                        }
-                        "progress" => t.progress = flag(v, &name)?,
-                        "exact_sums" => t.exact_sums = flag(v, &name)?,
-                        other => {
-                            return Err(RError::new(format!(
-                                "unknown lazy option '{other}'; the options are {}",
-                                OPTION_NAMES.join(", ")
-                            )))
-                        }
-                    }
-                }
-                config::set(t.clone()).map_err(|e| RError::new(e.to_string()))?;
-            }
-        }
-        Ok(options_list(&config::get()))
-    })
-}
-
-#[no_mangle]
-pub extern "C" fn lzs_stats(reset: SEXP) -> SEXP {
-    entry(|| {
-        let snap = COUNTERS.snapshot();
-        // SAFETY: reading a logical scalar.
-        if unsafe { Rf_asLogical(reset) } == 1 {
-            COUNTERS.reset();
-        }
-        let mut p = Protect::new();
-        let names: Vec<&str> = snap.iter().map(|(n, _)| *n).collect();
-        // SAFETY: allocations on the main thread.
-        unsafe {
-            let items: Vec<SEXP> = snap
-                .iter()
-                .map(|(_, v)| p.keep(Rf_ScalarReal(*v as f64)))
-                .collect();
-            Ok(mk_list(&items, &names))
-        }
-    })
-}
-
-/// One side of a distance covariance: observations (the rows of a numeric matrix or vector) or an n × n
-/// distance matrix (numeric, or lazy such as `as.matrix(dist(lazy(z)))`).
-fn sample(x: SEXP, is_dist: SEXP, arg: &str) -> RResult<Sample> {
-    // SAFETY: reading a logical scalar.
-    let is_dist = unsafe { Rf_asLogical(is_dist) } == 1;
-    let (node, view) = operand(x, arg)?;
-    let node = if view == ViewMode::LowerTri {
-        graph::off_diag(&node)
-    } else {
-        node
-    };
-    if is_dist {
-        return Ok(Sample::Distances(node));
-    }
-    Ok(Sample::Points(points_of(node)?))
-}
-
-/// Observations as the rows of a source (distances are computed from memory): a lazy expression is
-/// materialised first, within the size limit.
-fn points_of(node: NodeRef) -> RResult<NodeRef> {
-    if node.as_source().is_some() {
-        return Ok(node);
-    }
-    let v = plan::materialize(&node)?;
-    Ok(graph::source(Arc::new(Source::owned(v)), node.shape))
-}
-
-/// energy's `.dcov` (`unbiased` FALSE: `[dCov, dCor, dVarX, dVarY]`) or `dcovU_stats` (TRUE).
-#[no_mangle]
-pub extern "C" fn lzs_dcov(
-    x: SEXP,
-    x_dist: SEXP,
-    y: SEXP,
-    y_dist: SEXP,
-    index: SEXP,
-    unbiased: SEXP,
-    streaming: SEXP,
-) -> SEXP {
-    entry(|| {
-        drain_releases();
-        let (xs, ys) = (sample(x, x_dist, "x")?, sample(y, y_dist, "y")?);
-        // SAFETY: reading scalar arguments.
-        let (index, unbiased, streaming) = unsafe {
-            (
-                Rf_asReal(index),
-                Rf_asLogical(unbiased) == 1,
-                Rf_asLogical(streaming) == 1,
-            )
-        };
-        let method = if streaming {
-            Method::Streaming
-        } else {
-            Method::Auto
-        };
-        let stats = if unbiased {
-            dcor::finish_u(dcor::u_moments(&xs, &ys, method)?)
-        } else {
-            dcor::finish_v(dcor::v_moments(&xs, &ys, index, method)?)
-        };
-        progress_done();
-        // SAFETY: allocation on the main thread.
-        unsafe {
-            let v = Rf_allocVector(SEXPTYPE::REALSXP, 4);
-            for (k, s) in stats.iter().enumerate() {
-                SET_REAL_ELT(v, k as R_xlen_t, *s);
-            }
-            Ok(v)
-        }
-    })
-}
-
-/// Counts one memApply/memLapply call by the path it took (`fused`: in-process, else on workers).
-#[no_mangle]
-pub extern "C" fn lzs_note_apply(fused: SEXP) -> SEXP {
-    entry(|| {
-        // SAFETY: reading a logical scalar.
-        let counter = if unsafe { Rf_asLogical(fused) } == 1 {
-            &COUNTERS.fused_applies
-        } else {
-            &COUNTERS.worker_applies
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        Ok(nil())
-    })
-}
-
-static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
-
-unsafe extern "C" fn check_interrupt(_: *mut std::ffi::c_void) {
-    // SAFETY: called through R_ToplevelExec on the main thread, which catches the longjmp of an interrupt.
-    unsafe { R_CheckUserInterrupt() };
-}
-
-/// Called on R's main thread during long passes: shows progress after two seconds and turns Ctrl-C into
-/// a cancelled pass (R_ToplevelExec keeps R's longjmp away from the running Rust frames).
-fn poll(done: usize, total: usize, secs: f64) -> bool {
-    // Seconds into the pass at which progress was last printed (once a second at most).
-    static LAST: AtomicU64 = AtomicU64::new(0);
-    if secs > 2.0 && config::get().progress {
-        let last = f64::from_bits(LAST.load(Ordering::Relaxed));
-        if !PROGRESS_SHOWN.load(Ordering::Relaxed) || secs < last || secs - last >= 1.0 {
-            LAST.store(secs.to_bits(), Ordering::Relaxed);
-            let msg = format!(
-                "\r[lazyshare] pass {:>3.0}% ({secs:.0} s)",
-                100.0 * done as f64 / total.max(1) as f64
-            );
-            let c = std::ffi::CString::new(msg).unwrap_or_default();
-            // SAFETY: constant format, NUL-terminated argument; main thread.
-            unsafe { REprintf(c"%s".as_ptr(), c.as_ptr()) };
-            PROGRESS_SHOWN.store(true, Ordering::Relaxed);
-        }
-    }
-    // SAFETY: R_ToplevelExec with a function that takes no data; main thread.
-    unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) != Rboolean::FALSE }
-}
-
-/// Ends a progress line if one was shown.
-pub fn progress_done() {
-    if PROGRESS_SHOWN.swap(false, Ordering::Relaxed) {
-        // SAFETY: constant string; main thread.
-        unsafe { REprintf(c"\n".as_ptr()) };
-    }
-}
-
-pub fn install_poll() {
-    plan::set_poll(poll);
 }

@@ -3,26 +3,16 @@
 //! column map (read in place, or evaluated one column at a time), and an R integer or logical matrix by
 //! converting one column at a time, so the matrix is never copied whole.
 
+use lazyshare_runtime::graph::NodeRef;
 use lazyshare_runtime::plan;
-use lazyshare_runtime::stats::mi::{self, Estimator, MiError, Score, MISSING_CLASS};
-use lazyshare_runtime::stats::pde::{self, PdeError};
+use lazyshare_runtime::stats::mi::{self, Estimator, Score, MISSING_CLASS};
+use lazyshare_runtime::stats::pde;
 
-use crate::guard::{entry, RError, RResult};
-use crate::lazy::drain_releases;
-use crate::lazy_api::{operand, progress_done};
+use crate::convert::operand;
+use crate::error::{RError, RResult};
+use crate::guard::entry;
+use crate::lazy::as_lazy;
 use crate::rapi::*;
-
-impl From<MiError> for RError {
-    fn from(e: MiError) -> RError {
-        RError::new(e.to_string())
-    }
-}
-
-impl From<PdeError> for RError {
-    fn from(e: PdeError) -> RError {
-        RError::new(e.to_string())
-    }
-}
 
 /// `f` of the values of a numeric vector: read in place when they are in memory, else computed.
 fn with_values<T>(x: SEXP, arg: &str, f: impl FnOnce(&[f64]) -> T) -> RResult<T> {
@@ -48,7 +38,6 @@ fn real_vector(values: &[f64]) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_pareto_radius(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let r = with_values(x, "x", pde::pareto_radius)??;
         // SAFETY: allocation on the main thread.
         Ok(unsafe { Rf_ScalarReal(r) })
@@ -59,7 +48,6 @@ pub extern "C" fn lzs_pareto_radius(x: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn lzs_pde(x: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let p = with_values(x, "x", pde::pde)??;
         let mut keep = Protect::new();
         let items = [
@@ -113,7 +101,7 @@ fn codes(y: SEXP, arg: &str) -> RResult<Vec<u32>> {
 /// The columns of `X` as the scorer reads them.
 enum Columns {
     /// A double matrix or vector, a shared view, or a lazy matrix.
-    Node(lazyshare_runtime::graph::NodeRef),
+    Node(NodeRef),
     /// An R integer or logical matrix in memory, converted a column at a time.
     Ints(IntMatrix),
 }
@@ -147,8 +135,8 @@ impl IntMatrix {
 fn columns_of(x: SEXP) -> RResult<Columns> {
     // SAFETY: type, attribute and data-pointer queries on the main thread.
     unsafe {
-        let plain_ints = matches!(TYPEOF(x), SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP)
-            && crate::lazy::as_lazy(x).is_none();
+        let plain_ints =
+            matches!(TYPEOF(x), SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP) && as_lazy(x).is_none();
         if plain_ints {
             let ptr = DATAPTR_OR_NULL(x) as *const i32;
             if !ptr.is_null() {
@@ -213,11 +201,9 @@ fn column_range(x: &Columns, first: SEXP, count: SEXP) -> RResult<std::ops::Rang
 #[no_mangle]
 pub extern "C" fn lzs_mi_usable_pairs(x: SEXP, y: SEXP, first: SEXP, count: SEXP) -> SEXP {
     entry(|| {
-        drain_releases();
         let (columns, codes) = (columns_of(x)?, codes(y, "y")?);
         let cols = column_range(&columns, first, count)?;
         let counts = columns.map(cols, |_, v| mi::usable_pairs(v, &codes) as f64)?;
-        progress_done();
         Ok(real_vector(&counts))
     })
 }
@@ -238,7 +224,6 @@ pub extern "C" fn lzs_mi_scores(
     count: SEXP,
 ) -> SEXP {
     entry(|| {
-        drain_releases();
         let columns = columns_of(x)?;
         let codes = codes(y, "y")?;
         if codes.len() != columns.rows() {
@@ -263,7 +248,6 @@ pub extern "C" fn lzs_mi_scores(
             mi::score(v, &codes, n_classes, estimator, sample.as_deref())
         })?;
         let scores: Vec<Score> = scores.into_iter().collect::<Result<_, _>>()?;
-        progress_done();
         let mut keep = Protect::new();
         let pick = |f: fn(&Score) -> f64| -> Vec<f64> { scores.iter().map(f).collect() };
         let items = [

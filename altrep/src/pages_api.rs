@@ -3,32 +3,16 @@
 //! from R can crash the session.
 
 use std::os::raw::c_int;
-use std::sync::{Mutex, MutexGuard};
 
 use lazyshare_runtime::pages::{
     sweep, ArraySpec, DType, Kind, Page, PageError, PageName, PageSpec, PageWriter, Registry,
 };
 
-use crate::guard::{entry, RError, RResult};
+use crate::error::{RError, RResult};
+use crate::guard::entry;
 use crate::rapi::*;
-use crate::view::{describe, is_view, new_view};
-
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry::new());
-
-/// This process's registry. Never hold the guard across a call that can raise an R error: the longjmp
-/// would skip the unlock.
-pub fn registry() -> MutexGuard<'static, Registry> {
-    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The registry unless its lock is taken (used at exit, where waiting could hang forever).
-pub fn try_registry() -> Option<MutexGuard<'static, Registry>> {
-    match REGISTRY.try_lock() {
-        Ok(g) => Some(g),
-        Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
-        Err(std::sync::TryLockError::WouldBlock) => None,
-    }
-}
+use crate::registry::registry;
+use crate::view::{self, describe, is_view, new_view};
 
 fn page_name(ns: SEXP, var: &str) -> RResult<PageName> {
     let ns = arg_string(ns, "namespace")?;
@@ -400,7 +384,7 @@ pub extern "C" fn lzs_view_slice(x: SEXP, start: SEXP, len: SEXP) -> SEXP {
             }
             Ok(f as usize)
         };
-        crate::view::slice(x, whole(start, "start")?, whole(len, "len")?)
+        view::slice(x, whole(start, "start")?, whole(len, "len")?)
     })
 }
 

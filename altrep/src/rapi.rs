@@ -7,7 +7,7 @@ use std::os::raw::{c_char, c_int};
 
 pub use extendr_ffi::*;
 
-use crate::guard::{RError, RResult};
+use crate::error::{RError, RResult};
 
 // SEXPREC is opaque to Rust, as in extendr-ffi's own declarations.
 #[allow(improper_ctypes)]

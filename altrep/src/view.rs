@@ -1,8 +1,8 @@
 //! `SharedVector`: an R double, integer or logical vector whose data is an array of a shared page, or a
-//! stretch of one (a column, for memApply's workers). Reads go straight to the read-only mapping. A request for a writable pointer (R's copy-on-modify of an
-//! unshared object, or any C code calling REAL()) switches this one object to a private copy-on-write
-//! mapping of the same array: it costs nothing until written, then one page per page written, and
-//! neither the page nor other views ever change.
+//! stretch of one (a column, for memApply's workers). Reads go straight to the read-only mapping. A
+//! request for a writable pointer (R's copy-on-modify of an unshared object, or any C code calling
+//! REAL()) switches this one object to a private copy-on-write mapping of the same array: it costs nothing
+//! until written, then one page per page written, and neither the page nor other views ever change.
 
 use std::cell::OnceCell;
 use std::os::raw::{c_int, c_void};
@@ -12,9 +12,10 @@ use lazyshare_runtime::pages::{DType, Page, PageId, PageName, PrivateArray};
 use lazyshare_runtime::summary::{self, Extreme};
 
 use crate::altclass::{inspect_line, new_object, of_class, state, unwrap, use_r_defaults, Class};
-use crate::guard::{method, RError, RResult};
-use crate::pages_api::registry;
+use crate::error::{RError, RResult};
+use crate::guard::method;
 use crate::rapi::*;
+use crate::registry::registry;
 
 struct View {
     page: Arc<Page>,
@@ -264,10 +265,10 @@ fn fallback() -> SEXP {
 unsafe extern "C" fn real_sum(x: SEXP, narm: Rboolean) -> SEXP {
     method(|| {
         let s = summary::sum_f64(view(x).slice(), narm != Rboolean::FALSE);
-        // SAFETY: allocation on the main thread.
         Ok(if s.is_nan() {
             fallback()
         } else {
+            // SAFETY: allocation on the main thread.
             unsafe { Rf_ScalarReal(s) }
         })
     })
