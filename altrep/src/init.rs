@@ -4,6 +4,7 @@
 use std::os::raw::c_void;
 
 use crate::dcor_api::*;
+use crate::explain_api::*;
 use crate::guard::quiet_panics;
 use crate::lazy_api::*;
 use crate::mi_api::*;
@@ -43,6 +44,7 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
     view::register_classes(dll);
     lazy::register_classes(dll);
     progress::install();
+    install_trace();
     lazyshare_runtime::plan::set_jit(Box::new(lazyshare_jit::Jit::default()));
     let table = routines![
         lzs_register / 6,
@@ -73,6 +75,9 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
         lzs_options / 1,
         lzs_stats / 1,
         lzs_dcov / 7,
+        lzs_explain / 1,
+        lzs_explain_only / 1,
+        lzs_explained / 0,
         lzs_pareto_radius / 1,
         lzs_pde / 1,
         lzs_mi_discrete / 4,

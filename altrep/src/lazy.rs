@@ -403,7 +403,7 @@ unsafe extern "C" fn inspect(
             } else {
                 "node"
             },
-            plan::describe(&l.node),
+            graph::describe(&l.node),
             if materialised(x).is_some() {
                 " (materialised)"
             } else {

@@ -255,7 +255,7 @@ pub extern "C" fn lzs_info(x: SEXP) -> SEXP {
         // SAFETY: allocations on the main thread, protected until the list is built.
         unsafe {
             let items = [
-                p.keep(mk_strings(&[plan::describe(n)])),
+                p.keep(mk_strings(&[graph::describe(n)])),
                 p.keep(Rf_ScalarReal(n.shape.rows as f64)),
                 p.keep(Rf_ScalarReal(n.shape.cols as f64)),
                 p.keep(Rf_ScalarLogical(c_int::from(l.view == ViewMode::LowerTri))),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::backend::run;
 use super::lower::{Lowerer, NanChecks};
-use super::{force_node, pending, PlanError};
+use super::{explain, force_node, pending, PlanError};
 use crate::config;
 use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{self, Expr, NodeRef, Shape, Source};
@@ -40,6 +40,7 @@ pub struct StoreEval {
 impl StoreEval {
     /// Computes the reducers `node` needs and prepares its kernel.
     pub fn new(node: &NodeRef) -> Result<StoreEval, PlanError> {
+        explain::check_elements(node)?;
         force_node(node)?;
         let (kernel, checks) = store_kernel(node, false);
         let program = crate::interp::Interp.prepare_for_store(&kernel);
@@ -129,6 +130,7 @@ pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError
         out.copy_from_slice(s.values());
         return Ok(());
     }
+    explain::check_elements(node)?;
     force_node(node)?;
     let (kernel, checks) = store_kernel(node, false);
     let chunks = exec::chunks(kernel.domain, config::get().chunk_rows, 1);
@@ -151,6 +153,7 @@ pub fn map_columns<T: Send>(
     let rows = node.shape.rows as usize;
     assert!(cols.end as u64 <= node.shape.cols, "columns out of range");
     let first = cols.start;
+    explain::check_elements(node)?;
     if let Some(s) = node.as_source() {
         let v = s.values();
         return super::map_indices(cols.len(), |k| {

@@ -3,6 +3,7 @@
 //! that users see what a force will do before paying for it, and tests can assert the shape of a plan.
 //! With `LAZYSHARE_TRACE` set in the environment, every force prints its stages this way as it runs them.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -10,7 +11,8 @@ use std::sync::{Arc, OnceLock};
 use super::backend::{self, Choice};
 use super::eval::store_kernel;
 use super::stage::{self, StagePlan};
-use super::{pending, schedule};
+use super::{pending, schedule, PlanError};
+use crate::config;
 use crate::graph::{self, Expr, NodeRef, Reducer};
 use crate::kernel::Kernel;
 
@@ -71,6 +73,74 @@ pub fn explain_node(node: &NodeRef) -> Explanation {
         forces,
         elements,
     }
+}
+
+thread_local! {
+    /// While set, nothing that needs a pass runs: the first computation that would is recorded as an
+    /// explanation and refused with [`PlanError::ExplainOnly`], so `lazy_explain(expr)` can show what `expr`
+    /// would compute, even deep inside code such as memApply's, without computing it. Stages decided from
+    /// bounds alone, and values too small to be deferred, are still computed: they cost no pass, and code
+    /// branches on them (`if (!all(is.finite(x)))`).
+    ///
+    /// The mode belongs to the thread that turned it on (R's main thread), the thread that forces.
+    static EXPLAIN_ONLY: Cell<bool> = const { Cell::new(false) };
+    /// What the computation refused in explain-only mode would have run.
+    static STOPPED: RefCell<Option<Explanation>> = const { RefCell::new(None) };
+}
+
+/// Turns explain-only mode on or off on this thread; returns whether it was on.
+pub fn set_explain_only(on: bool) -> bool {
+    EXPLAIN_ONLY.with(|m| m.replace(on))
+}
+
+fn explain_only() -> bool {
+    EXPLAIN_ONLY.with(Cell::get)
+}
+
+/// The explanation of the computation explain-only mode refused last, if any (taken, not copied).
+pub fn take_stopped() -> Option<Explanation> {
+    STOPPED.with(|s| s.borrow_mut().take())
+}
+
+fn stop(e: Explanation) -> PlanError {
+    STOPPED.with(|s| *s.borrow_mut() = Some(e));
+    PlanError::ExplainOnly
+}
+
+/// In explain-only mode, refuses a force whose stages (`batches`, as scheduled) need a pass, recording
+/// its plan.
+pub(super) fn check_force(
+    target: &Arc<Reducer>,
+    batches: &[Vec<Arc<Reducer>>],
+) -> Result<(), PlanError> {
+    if !explain_only() {
+        return Ok(());
+    }
+    let stages: Vec<StagePlan> = batches.iter().map(|b| stage::plan(b, true)).collect();
+    if stages
+        .iter()
+        .all(|s| s.fused.is_none() && s.r_exact.is_empty())
+    {
+        return Ok(());
+    }
+    Err(stop(Explanation {
+        graph: format!("{}\n{}", graph::describe_reducer(target), target.input),
+        forces: vec![Plan {
+            target: graph::describe_reducer(target),
+            stages,
+        }],
+        elements: None,
+    }))
+}
+
+/// In explain-only mode, refuses computing the elements of an expression at least `defer_min_len` long
+/// (recording what it would run).
+pub(super) fn check_elements(node: &NodeRef) -> Result<(), PlanError> {
+    let small = node.shape.len() < config::get().defer_min_len;
+    if !explain_only() || small || node.as_source().is_some() {
+        return Ok(());
+    }
+    Err(stop(explain_node(node)))
 }
 
 impl fmt::Display for Plan {
@@ -170,11 +240,9 @@ pub fn set_trace_sink(f: fn(&str)) {
     let _ = TRACE_SINK.set(f);
 }
 
+/// Read at every force, so that `Sys.setenv(LAZYSHARE_TRACE = 1)` takes effect at once.
 fn tracing() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var_os("LAZYSHARE_TRACE").is_some_and(|v| !v.is_empty() && v != "0")
-    })
+    std::env::var_os("LAZYSHARE_TRACE").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// Prints a stage about to run, when `LAZYSHARE_TRACE` is set.
@@ -249,5 +317,33 @@ mod tests {
         assert!(text.contains("elements, when R reads them: 100 x 60 store kernel"));
         assert!(text.contains("out0: store of v"));
         assert!(!reducer(&mean).is_done());
+    }
+
+    #[test]
+    fn explain_only_mode_refuses_passes_but_not_bounds() {
+        let n = 79;
+        let x = src(noise(n, 14), Shape::vector(n as u64));
+        let y = src(noise(n, 15), Shape::vector(n as u64));
+        let d = crate::graph::dist(&x).unwrap();
+        let finite = crate::graph::reduce(
+            crate::graph::ReduceOp::All,
+            &crate::graph::unary(crate::graph::UnaryOp::IsFinite, &d),
+            false,
+        );
+        let [ab, _, _] = dcor_graph(x, y, 1.0);
+        assert!(!set_explain_only(true));
+        // all(is.finite(dist(x))) follows from bounds: computed, no pass.
+        assert_eq!(crate::plan::force(&reducer(&finite)), Ok(()));
+        assert_eq!(reducer(&finite).value().unwrap()[0], 1.0);
+        assert_eq!(
+            crate::plan::force(&reducer(&ab)),
+            Err(PlanError::ExplainOnly)
+        );
+        assert!(set_explain_only(false));
+        let stopped = take_stopped().unwrap();
+        assert_eq!(stopped.forces[0].stages.len(), 2);
+        assert!(take_stopped().is_none());
+        assert!(!reducer(&ab).is_done());
+        assert_eq!(crate::plan::force(&reducer(&ab)), Ok(()));
     }
 }

@@ -38,7 +38,9 @@ pub use eval::{
     admit, check_size, check_size_of, is_known, map_columns, materialize, materialize_into,
     StoreEval,
 };
-pub use explain::{explain, explain_node, set_trace_sink, Explanation, Plan};
+pub use explain::{
+    explain, explain_node, set_explain_only, set_trace_sink, take_stopped, Explanation, Plan,
+};
 pub use rewrites::Rewrite;
 pub use stage::{FusedPass, StagePlan};
 
@@ -48,6 +50,8 @@ pub enum PlanError {
     Graph(#[from] GraphError),
     #[error(transparent)]
     Exec(#[from] ExecError),
+    #[error("not computed: lazy_explain() shows what this would compute")]
+    ExplainOnly,
     #[error(
         "materialising this {what} needs {} (limit {}: lazy_options(max_materialize = ...))",
         crate::pages::gib(*.bytes),
@@ -73,10 +77,10 @@ pub fn map_indices<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Result<V
 
 /// Computes `target` (and whatever shares its passes).
 pub fn force(target: &Arc<Reducer>) -> Result<(), PlanError> {
-    for (k, batch) in schedule::stages_after(target, &mut HashSet::new())
-        .iter()
-        .enumerate()
-    {
+    let batches = schedule::stages_after(target, &mut HashSet::new());
+    explain::check_force(target, &batches)?;
+    // Each stage is lowered only when the stages before it have run: its kernel reads their values.
+    for (k, batch) in batches.iter().enumerate() {
         let plan = stage::plan(batch, false);
         explain::trace(k + 1, &plan);
         stage::execute(plan)?;
