@@ -19,6 +19,7 @@ use cranelift_module::{FuncId, Linkage, Module};
 use lazyshare_runtime::graph::{BinaryOp, UnaryOp, NA_REAL};
 use lazyshare_runtime::kernel::{self, classify, Class, Idx, Inst, Kernel, OutKind};
 
+use crate::frame::{F_COLS, F_DATA, F_LDS, F_OFFSETS, F_PARAMS, F_ROWS, F_STORE, F_STORE_OFFSET};
 use crate::libm::Libm;
 
 /// Where the sign-clearing mask sits in the splat slot.
@@ -26,16 +27,6 @@ const ABS_MASK_OFFSET: i32 = 0;
 
 /// Rows per block between compensated flushes of the register partial sums.
 const BLOCK: i64 = 256;
-
-/// Field offsets of `Frame` (see lib.rs), in bytes.
-pub const F_DATA: i32 = 0;
-pub const F_PARAMS: i32 = 8;
-pub const F_LDS: i32 = 16;
-pub const F_OFFSETS: i32 = 24;
-pub const F_ROWS: i32 = 32;
-pub const F_COLS: i32 = 40;
-pub const F_STORE: i32 = 48;
-pub const F_STORE_OFFSET: i32 = 56;
 
 fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
