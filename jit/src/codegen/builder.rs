@@ -1,0 +1,177 @@
+//! The generator's state and the small instruction helpers every part of it uses (constants, widening to
+//! two lanes, selects, addresses, loop tests). Depends on no other part of codegen, so values, outputs
+//! and loops can all build on it.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F64, F64X2, I64};
+use cranelift_codegen::ir::{Block, Endianness, InstBuilder, MemFlagsData, StackSlot, Value};
+use cranelift_frontend::{FunctionBuilder, Variable};
+
+use lazyshare_runtime::kernel::{Class, Idx, Kernel, OutKind};
+
+use crate::libm::Libm;
+
+/// Where the sign-clearing mask sits in the splat slot.
+pub(super) const ABS_MASK_OFFSET: i32 = 0;
+
+/// Flags of every load and store of data, accumulators and the frame: the addresses are valid, so no
+/// access traps.
+pub(super) fn mem() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+fn vflags() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
+}
+
+/// Accumulators an output keeps in registers (one set per width).
+#[derive(Clone, Copy)]
+pub(super) struct Regs {
+    /// Two vector accumulators: the main loop alternates between them so that consecutive additions do
+    /// not wait for each other.
+    pub(super) vec: [Variable; 2],
+    pub(super) scl: Variable,
+}
+
+/// What the generator keeps for one output while it emits the loops.
+pub(super) struct OutState {
+    pub(super) kind: OutKind,
+    pub(super) skip: bool,
+    pub(super) value: u32,
+    /// Pointer to the output's first accumulator slot.
+    pub(super) ptr: Value,
+    /// Pointer to the compensation array of a row or column sum.
+    pub(super) comp: Value,
+    /// Pointer to the plain per-chunk partials of a row sum.
+    pub(super) partial: Value,
+    /// Block/chunk partials (Sum, Prod, Min, Max, Count) or column partials (ColSum, ColCount, and the
+    /// mirrored half of RowSum/RowCount in symmetric kernels).
+    pub(super) regs: Regs,
+}
+
+/// The generator: the function being built, the kernel, and what the loops and outputs share.
+pub(super) struct Gen<'a, 'b> {
+    pub(super) b: &'a mut FunctionBuilder<'b>,
+    pub(super) k: &'a Kernel,
+    pub(super) class: Vec<Class>,
+    pub(super) libm: &'a Libm,
+    pub(super) sym: bool,
+    /// Values of uniform instructions (entry block) and of column instructions (current column).
+    pub(super) fixed: Vec<Option<Value>>,
+    pub(super) data: Vec<Value>,
+    pub(super) lds: Vec<Option<Value>>,
+    /// Per Dist instruction: the coordinates of point j (column values).
+    pub(super) point_j: Vec<Vec<Value>>,
+    pub(super) rows: Value,
+    pub(super) store: Value,
+    pub(super) store_offset: Value,
+    pub(super) outs: Vec<OutState>,
+    /// Offsets in `splat_slot` of two-lane copies of uniform and column values.
+    pub(super) splats: std::collections::HashMap<Value, i32>,
+    pub(super) splat_slot: StackSlot,
+}
+
+impl Gen<'_, '_> {
+    /// Block `head`: go on to `body` if `var + step <= bound` (another `step` elements fit), else to
+    /// `exit`.
+    pub(super) fn loop_test(
+        &mut self,
+        head: Block,
+        var: Variable,
+        step: i64,
+        bound: Value,
+        body: Block,
+        exit: Block,
+    ) {
+        self.b.switch_to_block(head);
+        let v = self.b.use_var(var);
+        let stop = self.b.ins().iadd_imm_s(v, step);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, stop, bound);
+        self.b.ins().brif(fits, body, &[], exit, &[]);
+    }
+
+    pub(super) fn f64c(&mut self, x: f64) -> Value {
+        self.b.ins().f64const(x)
+    }
+
+    /// `x` at width `w` (a scalar is splatted for w = 2).
+    pub(super) fn widen(&mut self, x: Value, w: u8) -> Value {
+        if w == 2 && self.b.func.dfg.value_type(x) == F64 {
+            if let Some(&off) = self.splats.get(&x) {
+                return self.b.ins().stack_load(I64, F64X2, self.splat_slot, off);
+            }
+            self.b.ins().splat(F64X2, x)
+        } else {
+            x
+        }
+    }
+
+    /// |x|. Two lanes clear the sign bits with a mask kept in the splat slot, which x64 folds into one
+    /// `andpd` with a memory operand (its own lowering of fabs rebuilds the mask at every use).
+    pub(super) fn abs(&mut self, x: Value) -> Value {
+        if self.b.func.dfg.value_type(x) == F64X2 {
+            let m = self
+                .b
+                .ins()
+                .stack_load(I64, F64X2, self.splat_slot, ABS_MASK_OFFSET);
+            self.b.ins().band(x, m)
+        } else {
+            self.b.ins().fabs(x)
+        }
+    }
+
+    /// Splats `x` here (the entry or a column's head) into a stack slot, which the row loops read as a
+    /// memory operand. Cranelift would otherwise re-splat the value (often reloading it first) wherever
+    /// it is used inside the loop.
+    pub(super) fn presplat(&mut self, x: Value) {
+        let off = match self.splats.get(&x) {
+            Some(&off) => off,
+            None => {
+                let off = ABS_MASK_OFFSET + 16 * (1 + self.splats.len() as i32);
+                self.splats.insert(x, off);
+                off
+            }
+        };
+        let v = self.b.ins().splat(F64X2, x);
+        self.b.ins().stack_store(I64, v, self.splat_slot, off);
+    }
+
+    pub(super) fn konst(&mut self, x: f64, w: u8) -> Value {
+        let c = self.f64c(x);
+        self.widen(c, w)
+    }
+
+    /// `if c then a else b` for a comparison result `c` of width w.
+    pub(super) fn sel(&mut self, c: Value, a: Value, b: Value, w: u8) -> Value {
+        if w == 2 {
+            let m = self.b.ins().bitcast(F64X2, vflags(), c);
+            self.b.ins().bitselect(m, a, b)
+        } else {
+            self.b.ins().select(c, a, b)
+        }
+    }
+
+    pub(super) fn isnan(&mut self, x: Value) -> Value {
+        self.b.ins().fcmp(FloatCC::Unordered, x, x)
+    }
+
+    pub(super) fn or_mask(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().bor(a, b)
+    }
+
+    pub(super) fn idx(&mut self, idx: Idx, i: Value, j: Value) -> Value {
+        match idx {
+            Idx::I => i,
+            Idx::J => j,
+            Idx::Zero => self.b.ins().iconst(I64, 0),
+        }
+    }
+
+    pub(super) fn addr(&mut self, base: Value, index: Value) -> Value {
+        let off = self.b.ins().ishl_imm_u(index, 3);
+        self.b.ins().iadd(base, off)
+    }
+}

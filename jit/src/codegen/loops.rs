@@ -1,0 +1,194 @@
+//! Loops: the walk over a chunk of the grid. The chunk's columns one by one; in each, the column's
+//! invariant values once, then its rows in blocks of `BLOCK`: four rows at a time (two f64x2 steps), then
+//! two, then a scalar tail, each block ending with a flush of the register partials. A symmetric kernel
+//! stops the rows before the diagonal (each standing for a mirrored pair) and visits the diagonal
+//! element once.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{F64, I64};
+use cranelift_codegen::ir::{InstBuilder, Value};
+
+use lazyshare_runtime::kernel::{Class, Inst};
+
+use super::builder::{mem, Gen};
+use super::outputs::Fold;
+
+/// Rows per block between compensated flushes of the register partial sums.
+const BLOCK: i64 = 256;
+
+impl Gen<'_, '_> {
+    /// The loop over the chunk's columns `j0..j1`.
+    pub(super) fn columns(&mut self, params: Value, j0: Value, j1: Value, i0: Value, i1: Value) {
+        let j = self.b.declare_var(I64);
+        self.b.def_var(j, j0);
+        let col_head = self.b.create_block();
+        let col_body = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().jump(col_head, &[]);
+
+        self.loop_test(col_head, j, 1, j1, col_body, done);
+
+        self.b.switch_to_block(col_body);
+        let jv = self.b.use_var(j);
+        self.column(params, jv, i0, i1);
+        let jn = self.b.ins().iadd_imm_s(jv, 1);
+        self.b.def_var(j, jn);
+        self.b.ins().jump(col_head, &[]);
+
+        self.b.switch_to_block(done);
+    }
+
+    /// The loops over one column.
+    fn column(&mut self, params: Value, j: Value, i0: Value, i1: Value) {
+        for v in 0..self.k.insts.len() {
+            if self.class[v] == Class::Column {
+                let x = self.scalar_inst(v, params, Some(j));
+                self.presplat(x);
+                self.fixed[v] = Some(x);
+            }
+            if let Inst::Dist { data, p, .. } = self.k.insts[v] {
+                let ld = self.lds[v].expect("ld");
+                let base = self.data[data as usize];
+                let coords: Vec<Value> = (0..p as i64)
+                    .map(|c| {
+                        let cl = self.b.ins().imul_imm_s(ld, c);
+                        let index = self.b.ins().iadd(j, cl);
+                        let a = self.addr(base, index);
+                        self.b.ins().load(F64, mem(), a, 0)
+                    })
+                    .collect();
+                for &c in &coords {
+                    self.presplat(c);
+                }
+                self.point_j[v] = coords;
+            }
+        }
+        // Rows [i0, end) are visited in the main loop; a symmetric kernel stops before the diagonal.
+        let (hi, end) = if self.sym {
+            let j1 = self.b.ins().iadd_imm_s(j, 1);
+            let hi = self.b.ins().umin(i1, j1);
+            let below = self.b.ins().umin(hi, j);
+            let end = self.b.ins().umax(below, i0);
+            (hi, end)
+        } else {
+            (i1, i1)
+        };
+        let bstart = self.b.declare_var(I64);
+        self.b.def_var(bstart, i0);
+        let iv = self.b.declare_var(I64);
+        let blk_head = self.b.create_block();
+        let blk_body = self.b.create_block();
+        let quad_head = self.b.create_block();
+        let quad_body = self.b.create_block();
+        let vec_head = self.b.create_block();
+        let vec_body = self.b.create_block();
+        let tail = self.b.create_block();
+        let tail_body = self.b.create_block();
+        let flush = self.b.create_block();
+        let after = self.b.create_block();
+        self.b.ins().jump(blk_head, &[]);
+
+        self.loop_test(blk_head, bstart, 1, end, blk_body, after);
+
+        self.b.switch_to_block(blk_body);
+        let bs = self.b.use_var(bstart);
+        let cap = self.b.ins().iadd_imm_s(bs, BLOCK);
+        let be = self.b.ins().umin(cap, end);
+        self.b.def_var(iv, bs);
+        self.b.ins().jump(quad_head, &[]);
+
+        self.loop_test(quad_head, iv, 4, be, quad_body, vec_head);
+
+        self.b.switch_to_block(quad_body);
+        // A second accumulator set hides add latency when there are few outputs; with three or more
+        // the outputs already interleave, and the extra registers would only cause spills.
+        let second = usize::from(self.outs.len() < 3);
+        let i = self.b.use_var(iv);
+        let i2 = self.b.ins().iadd_imm_s(i, 2);
+        let vals = self.eval(i, j, 2);
+        self.accumulate(
+            &vals,
+            i,
+            j,
+            Fold {
+                w: 2,
+                mirror: self.sym,
+                set: 0,
+            },
+        );
+        let vals = self.eval(i2, j, 2);
+        self.accumulate(
+            &vals,
+            i2,
+            j,
+            Fold {
+                w: 2,
+                mirror: self.sym,
+                set: second,
+            },
+        );
+        let i4 = self.b.ins().iadd_imm_s(i, 4);
+        self.b.def_var(iv, i4);
+        self.b.ins().jump(quad_head, &[]);
+
+        self.loop_test(vec_head, iv, 2, be, vec_body, tail);
+
+        self.b.switch_to_block(vec_body);
+        let i = self.b.use_var(iv);
+        let vals = self.eval(i, j, 2);
+        self.accumulate(
+            &vals,
+            i,
+            j,
+            Fold {
+                w: 2,
+                mirror: self.sym,
+                set: 0,
+            },
+        );
+        let i2 = self.b.ins().iadd_imm_s(i, 2);
+        self.b.def_var(iv, i2);
+        self.b.ins().jump(tail, &[]);
+
+        self.loop_test(tail, iv, 1, be, tail_body, flush);
+
+        self.b.switch_to_block(tail_body);
+        let i = self.b.use_var(iv);
+        let vals = self.eval(i, j, 1);
+        self.accumulate(
+            &vals,
+            i,
+            j,
+            Fold {
+                w: 1,
+                mirror: self.sym,
+                set: 0,
+            },
+        );
+        self.b.ins().jump(flush, &[]);
+
+        self.b.switch_to_block(flush);
+        self.flush_block();
+        self.b.def_var(bstart, be);
+        self.b.ins().jump(blk_head, &[]);
+
+        self.b.switch_to_block(after);
+        if self.sym {
+            // The diagonal element, when this chunk's rows include it.
+            let has = {
+                let ge = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, j, i0);
+                let lt = self.b.ins().icmp(IntCC::UnsignedLessThan, j, hi);
+                self.b.ins().band(ge, lt)
+            };
+            let diag = self.b.create_block();
+            let cont = self.b.create_block();
+            self.b.ins().brif(has, diag, &[], cont, &[]);
+            self.b.switch_to_block(diag);
+            let vals = self.eval(j, j, 1);
+            self.accumulate_diag(&vals, j);
+            self.b.ins().jump(cont, &[]);
+            self.b.switch_to_block(cont);
+        }
+        self.flush_column(j);
+    }
+}

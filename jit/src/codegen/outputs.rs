@@ -1,0 +1,387 @@
+//! Outputs: the accumulators a kernel folds its values into. Scalar reductions fold in registers and are
+//! flushed per block of rows with Neumaier compensation; row sums add into a per-chunk partial vector
+//! flushed with compensation when the chunk ends; column sums fold in registers per column; stores go
+//! straight to the target. Symmetric kernels fold each off-diagonal value for two elements.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F64, F64X2, I64};
+use cranelift_codegen::ir::{InstBuilder, Value};
+
+use lazyshare_runtime::kernel::{self, OutKind};
+
+use super::builder::{mem, Gen, OutState, Regs};
+
+/// How values are folded: `w` lanes, `mirror` (rows above the diagonal of a symmetric kernel, standing
+/// for two elements), into vector accumulator `set`.
+#[derive(Clone, Copy)]
+pub(super) struct Fold {
+    pub(super) w: u8,
+    pub(super) mirror: bool,
+    pub(super) set: usize,
+}
+
+impl Gen<'_, '_> {
+    /// `a` and `b` folded as output kind `kind` folds (kernel::Fold).
+    fn fold(&mut self, kind: OutKind, a: Value, b: Value) -> Value {
+        match kind.fold() {
+            kernel::Fold::Add => self.b.ins().fadd(a, b),
+            kernel::Fold::Mul => self.b.ins().fmul(a, b),
+            kernel::Fold::Min => self.b.ins().fmin(a, b),
+            kernel::Fold::Max => self.b.ins().fmax(a, b),
+            kernel::Fold::Store => unreachable!("stored values are not folded"),
+        }
+    }
+
+    /// Per output: pointers to its accumulator slots (from the layout's offsets) and its register
+    /// partials, started at the fold's neutral value.
+    pub(super) fn setup_outputs(&mut self, acc: Value, offsets: Value, rows: Value, cols: Value) {
+        for (o, out) in self.k.outputs.iter().enumerate() {
+            let off = self.b.ins().load(I64, mem(), offsets, (8 * o) as i32);
+            let ptr = self.addr(acc, off);
+            let m = match out.kind {
+                OutKind::RowSum => rows,
+                OutKind::ColSum => cols,
+                _ => self.b.ins().iconst(I64, 0),
+            };
+            let comp = self.addr(ptr, m);
+            let partial = self.addr(comp, m);
+            let init = out.kind.fold().neutral();
+            let vec = [self.b.declare_var(F64X2), self.b.declare_var(F64X2)];
+            let scl = self.b.declare_var(F64);
+            let s = self.f64c(init);
+            let v = self.b.ins().splat(F64X2, s);
+            self.b.def_var(vec[0], v);
+            self.b.def_var(vec[1], v);
+            self.b.def_var(scl, s);
+            self.outs.push(OutState {
+                kind: out.kind,
+                skip: out.skip_nan,
+                value: out.value,
+                ptr,
+                comp,
+                partial,
+                regs: Regs { vec, scl },
+            });
+        }
+    }
+
+    fn reset_regs(&mut self, o: usize) {
+        let init = self.outs[o].kind.fold().neutral();
+        let s = self.f64c(init);
+        let v = self.b.ins().splat(F64X2, s);
+        let r = self.outs[o].regs;
+        self.b.def_var(r.vec[0], v);
+        self.b.def_var(r.vec[1], v);
+        self.b.def_var(r.scl, s);
+    }
+
+    /// The registers of output o reduced to one scalar (sum, product, min or max of the lanes).
+    fn reduce_regs(&mut self, o: usize) -> Value {
+        let r = self.outs[o].regs;
+        let kind = self.outs[o].kind;
+        let v0 = self.b.use_var(r.vec[0]);
+        let v1 = self.b.use_var(r.vec[1]);
+        let v = self.fold(kind, v0, v1);
+        let s = self.b.use_var(r.scl);
+        let l0 = self.b.ins().extractlane(v, 0);
+        let l1 = self.b.ins().extractlane(v, 1);
+        let l = self.fold(kind, l0, l1);
+        self.fold(kind, l, s)
+    }
+
+    /// `*sum, *comp += x` with Neumaier compensation (scalar or two lanes).
+    fn neumaier(&mut self, sum_addr: Value, comp_addr: Value, x: Value, w: u8) {
+        let ty = if w == 2 { F64X2 } else { F64 };
+        let s = self.b.ins().load(ty, mem(), sum_addr, 0);
+        let c = self.b.ins().load(ty, mem(), comp_addr, 0);
+        let t = self.b.ins().fadd(s, x);
+        let as_ = self.abs(s);
+        let ax = self.abs(x);
+        let ge = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, as_, ax);
+        let st = self.b.ins().fsub(s, t);
+        let d1 = self.b.ins().fadd(st, x);
+        let xt = self.b.ins().fsub(x, t);
+        let d2 = self.b.ins().fadd(xt, s);
+        let d = self.sel(ge, d1, d2, w);
+        // Inf/NaN: keep the compensation clean so the final sum + comp is the plain sum.
+        let fin_t = {
+            let inf = self.konst(f64::INFINITY, w);
+            let at = self.abs(t);
+            self.b.ins().fcmp(FloatCC::LessThan, at, inf)
+        };
+        let zero = self.konst(0.0, w);
+        let d = self.sel(fin_t, d, zero, w);
+        let c2 = self.b.ins().fadd(c, d);
+        self.b.ins().store(mem(), t, sum_addr, 0);
+        self.b.ins().store(mem(), c2, comp_addr, 0);
+    }
+
+    /// Folds the values at rows i..i+w (w lanes) into the outputs. `mirror`: rows above the diagonal of
+    /// a symmetric kernel, standing for (i, j) and (j, i).
+    pub(super) fn accumulate(&mut self, vals: &[Value], i: Value, j: Value, how: Fold) {
+        self.accumulate_some(vals, i, j, how, &|_| true);
+    }
+
+    fn accumulate_some(
+        &mut self,
+        vals: &[Value],
+        i: Value,
+        j: Value,
+        how: Fold,
+        only: &dyn Fn(OutKind) -> bool,
+    ) {
+        let Fold { w, mirror, set } = how;
+        for o in 0..self.outs.len() {
+            let (kind, skip, value) = (self.outs[o].kind, self.outs[o].skip, self.outs[o].value);
+            if !only(kind) {
+                continue;
+            }
+            let raw = self.widen(vals[value as usize], w);
+            let nan = self.isnan(raw);
+            let neutral = kind.fold().neutral();
+            let v = if skip {
+                let n = self.konst(neutral, w);
+                self.sel(nan, n, raw, w)
+            } else {
+                raw
+            };
+            let reg = |g: &mut Self| {
+                let r = g.outs[o].regs;
+                if w == 2 {
+                    r.vec[set]
+                } else {
+                    r.scl
+                }
+            };
+            let count = |g: &mut Self| {
+                let one = g.konst(1.0, w);
+                let zero = g.konst(0.0, w);
+                g.sel(nan, zero, one, w)
+            };
+            match kind {
+                OutKind::Sum | OutKind::ColSum => {
+                    let r = reg(self);
+                    let a = self.b.use_var(r);
+                    let s = self.b.ins().fadd(a, v);
+                    self.b.def_var(r, s);
+                }
+                OutKind::Prod => {
+                    let r = reg(self);
+                    let a = self.b.use_var(r);
+                    let f = if mirror { self.b.ins().fmul(v, v) } else { v };
+                    let s = self.b.ins().fmul(a, f);
+                    self.b.def_var(r, s);
+                }
+                OutKind::Min | OutKind::Max => {
+                    let r = reg(self);
+                    let a = self.b.use_var(r);
+                    let s = if kind == OutKind::Min {
+                        self.b.ins().fmin(a, v)
+                    } else {
+                        self.b.ins().fmax(a, v)
+                    };
+                    self.b.def_var(r, s);
+                }
+                OutKind::Count | OutKind::ColCount => {
+                    let r = reg(self);
+                    let a = self.b.use_var(r);
+                    let c = count(self);
+                    let c = if mirror && kind == OutKind::Count {
+                        self.b.ins().fadd(c, c)
+                    } else {
+                        c
+                    };
+                    let s = self.b.ins().fadd(a, c);
+                    self.b.def_var(r, s);
+                }
+                OutKind::RowSum => {
+                    let ty = if w == 2 { F64X2 } else { F64 };
+                    let pa = self.addr(self.outs[o].partial, i);
+                    let cur = self.b.ins().load(ty, mem(), pa, 0);
+                    let n = self.b.ins().fadd(cur, v);
+                    self.b.ins().store(mem(), n, pa, 0);
+                    if mirror {
+                        let r = reg(self);
+                        let a = self.b.use_var(r);
+                        let s = self.b.ins().fadd(a, v);
+                        self.b.def_var(r, s);
+                    }
+                }
+                OutKind::RowCount => {
+                    let ty = if w == 2 { F64X2 } else { F64 };
+                    let a = self.addr(self.outs[o].ptr, i);
+                    let cur = self.b.ins().load(ty, mem(), a, 0);
+                    let c = count(self);
+                    let n = self.b.ins().fadd(cur, c);
+                    self.b.ins().store(mem(), n, a, 0);
+                    if mirror {
+                        let r = reg(self);
+                        let acc = self.b.use_var(r);
+                        let s = self.b.ins().fadd(acc, c);
+                        self.b.def_var(r, s);
+                    }
+                }
+                OutKind::RowMin | OutKind::RowMax | OutKind::ColMin | OutKind::ColMax => {
+                    unreachable!("Jit::runs leaves row and column extremes to the interpreter")
+                }
+                OutKind::Store => {
+                    let colbase = self.b.ins().imul(j, self.rows);
+                    let k = self.b.ins().iadd(colbase, i);
+                    let rel = self.b.ins().isub(k, self.store_offset);
+                    let a = self.addr(self.store, rel);
+                    self.b.ins().store(mem(), raw, a, 0);
+                }
+            }
+        }
+    }
+
+    /// The diagonal element (j, j) of a symmetric kernel: counted once. Sums go to memory directly; the
+    /// row sums' share joins the column's mirrored partial; the rest fold as in a plain kernel.
+    pub(super) fn accumulate_diag(&mut self, vals: &[Value], j: Value) {
+        for o in 0..self.outs.len() {
+            let (kind, skip, value) = (self.outs[o].kind, self.outs[o].skip, self.outs[o].value);
+            if !matches!(kind, OutKind::Sum | OutKind::RowSum | OutKind::RowCount) {
+                continue;
+            }
+            let raw = vals[value as usize];
+            let nan = self.isnan(raw);
+            let z = self.f64c(0.0);
+            let one = self.f64c(1.0);
+            let v = if kind == OutKind::RowCount {
+                self.b.ins().select(nan, z, one)
+            } else if skip {
+                self.b.ins().select(nan, z, raw)
+            } else {
+                raw
+            };
+            if kind == OutKind::Sum {
+                let p = self.outs[o].ptr;
+                let comp = self.b.ins().iadd_imm_s(p, 8);
+                self.neumaier(p, comp, v, 1);
+            } else {
+                let r = self.outs[o].regs.scl;
+                let a = self.b.use_var(r);
+                let s = self.b.ins().fadd(a, v);
+                self.b.def_var(r, s);
+            }
+        }
+        let single = Fold {
+            w: 1,
+            mirror: false,
+            set: 0,
+        };
+        self.accumulate_some(vals, j, j, single, &|k| {
+            matches!(
+                k,
+                OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count
+            )
+        });
+    }
+
+    /// Adds a block's register partial sums to memory (Sum outputs), with Neumaier compensation.
+    pub(super) fn flush_block(&mut self) {
+        for o in 0..self.outs.len() {
+            if self.outs[o].kind != OutKind::Sum {
+                continue;
+            }
+            let mut s = self.reduce_regs(o);
+            if self.sym {
+                s = self.b.ins().fadd(s, s);
+            }
+            let p = self.outs[o].ptr;
+            let comp = self.b.ins().iadd_imm_s(p, 8);
+            self.neumaier(p, comp, s, 1);
+            self.reset_regs(o);
+        }
+    }
+
+    /// Adds a column's partials (column sums, the mirrored halves of symmetric row sums) to memory.
+    pub(super) fn flush_column(&mut self, j: Value) {
+        for o in 0..self.outs.len() {
+            let kind = self.outs[o].kind;
+            let mirrored = self.sym && matches!(kind, OutKind::RowSum | OutKind::RowCount);
+            if !(matches!(kind, OutKind::ColSum | OutKind::ColCount) || mirrored) {
+                continue;
+            }
+            let s = self.reduce_regs(o);
+            let sa = self.addr(self.outs[o].ptr, j);
+            if matches!(kind, OutKind::ColCount | OutKind::RowCount) {
+                let cur = self.b.ins().load(F64, mem(), sa, 0);
+                let n = self.b.ins().fadd(cur, s);
+                self.b.ins().store(mem(), n, sa, 0);
+            } else {
+                let ca = self.addr(self.outs[o].comp, j);
+                self.neumaier(sa, ca, s, 1);
+            }
+            self.reset_regs(o);
+        }
+    }
+
+    /// Adds the chunk's plain row-sum partials to the compensated sums (kernel::partial_rows) and clears
+    /// them, two rows at a time.
+    pub(super) fn flush_partials(&mut self, i0: Value, i1: Value, j1: Value) {
+        let outs: Vec<usize> = (0..self.outs.len())
+            .filter(|&o| self.outs[o].kind == OutKind::RowSum)
+            .collect();
+        if outs.is_empty() {
+            return;
+        }
+        let end = if self.sym {
+            let zero = self.b.ins().iconst(I64, 0);
+            let one = self.b.ins().iconst(I64, 1);
+            let pos = self.b.ins().icmp(IntCC::UnsignedGreaterThan, j1, zero);
+            let jm = self.b.ins().isub(j1, one);
+            let last = self.b.ins().select(pos, jm, zero);
+            self.b.ins().umin(i1, last)
+        } else {
+            i1
+        };
+        let r = self.b.declare_var(I64);
+        self.b.def_var(r, i0);
+        let (head2, body2, head1, body1, exit) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().jump(head2, &[]);
+        for (w, head, body, next) in [(2u8, head2, body2, head1), (1u8, head1, body1, exit)] {
+            self.loop_test(head, r, i64::from(w), end, body, next);
+            self.b.switch_to_block(body);
+            let rv = self.b.use_var(r);
+            let ty = if w == 2 { F64X2 } else { F64 };
+            for &o in &outs {
+                let pa = self.addr(self.outs[o].partial, rv);
+                let p = self.b.ins().load(ty, mem(), pa, 0);
+                let sa = self.addr(self.outs[o].ptr, rv);
+                let ca = self.addr(self.outs[o].comp, rv);
+                self.neumaier(sa, ca, p, w);
+                let zero = self.konst(0.0, w);
+                self.b.ins().store(mem(), zero, pa, 0);
+            }
+            let next_r = self.b.ins().iadd_imm_s(rv, i64::from(w));
+            self.b.def_var(r, next_r);
+            self.b.ins().jump(head, &[]);
+        }
+        self.b.switch_to_block(exit);
+    }
+
+    /// Folds the chunk's remaining register partials (products, extremes, counts) into memory.
+    pub(super) fn finish_outputs(&mut self) {
+        for o in 0..self.outs.len() {
+            let kind = self.outs[o].kind;
+            if !matches!(
+                kind,
+                OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count
+            ) {
+                continue;
+            }
+            let s = self.reduce_regs(o);
+            let p = self.outs[o].ptr;
+            let cur = self.b.ins().load(F64, mem(), p, 0);
+            let n = self.fold(kind, cur, s);
+            self.b.ins().store(mem(), n, p, 0);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Runs a kernel with a backend. The grid is cut into fixed chunks (from the shape and `chunk_rows` only)
+//! and chunk c belongs to lane c mod LANES; each lane folds its chunks in order into its own accumulators
+//! and the lanes are combined in lane order. Results therefore never depend on the thread count or on
+//! scheduling. Long passes run off the calling thread so that it can poll for interrupts and show progress.
+//!
+//! One concern per file, each depending only on those listed before it:
+//! - `chunks`: the fixed cut of a pass (or of a range of positions) into rectangles of the grid;
+//! - `backend`: the `Backend`/`Program` traits a backend implements, and the `Store` target it writes;
+//! - `combine`: folding the lanes into each output's `OutValue`;
+//! - `poll`: work off the calling thread, polled for progress and cancelled on request;
+//! - `run`: a pass: lanes over chunks, on this thread, the pool, or polled;
+//! - `counters`: the `lazy_stats()` counters (used by every layer, depends on none).
+
+mod backend;
+mod chunks;
+mod combine;
+mod counters;
+mod poll;
+mod run;
+
+pub use backend::{Backend, Program, StoreTarget};
+pub use chunks::{chunks, range_chunks, Chunk};
+pub use combine::OutValue;
+pub use counters::{Counters, COUNTERS};
+pub use poll::{map_indices, ExecError, Poll};
+pub use run::{run, run_prepared, LANES};
