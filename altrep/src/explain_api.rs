@@ -134,6 +134,7 @@ fn kernel_list(k: &Kernel, c: &Choice, reducers: &[String], rewrites: &[String])
         p.keep(real(k.work())),
         p.keep(mk_strings(&[if c.jit { "JIT" } else { "interpreter" }])),
         p.keep(mk_strings(&[c.reason.as_str()])),
+        p.keep(logical(c.cached)),
         p.keep(lines(&k.to_string())),
     ];
     mk_list(
@@ -147,6 +148,7 @@ fn kernel_list(k: &Kernel, c: &Choice, reducers: &[String], rewrites: &[String])
             "work",
             "backend",
             "reason",
+            "cached",
             "ssa",
         ],
     )

@@ -92,6 +92,11 @@ impl Cache {
         })
     }
 
+    /// Whether a compiled form of this shape is held (without counting as a use).
+    pub fn contains(&self, sig: &[u64]) -> bool {
+        self.entries.contains_key(sig)
+    }
+
     pub fn insert(&mut self, sig: Vec<u64>, c: std::sync::Arc<Compiled>) {
         if self.entries.len() >= self.capacity {
             if let Some(oldest) = self

@@ -74,6 +74,11 @@ impl Backend for Jit {
         })
     }
 
+    fn has_prepared(&self, kernel: &Kernel) -> bool {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.contains(&kernel.shape_sig())
+    }
+
     /// A compiled program, or the interpreter's if this shape cannot be compiled (never an error).
     fn prepare(&self, kernel: &Kernel) -> Box<dyn Program> {
         match self.compiled(kernel) {

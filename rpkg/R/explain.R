@@ -11,8 +11,9 @@
 #' only i <= j), the reducers it computes, the rewrites that fired (the
 #' finiteness shortcut, R-exact sums, reducers computed once, totals taken
 #' from row sums, common subexpressions), its estimated element-operations,
-#' the backend it would run on and why (`lazy_options(jit_min_work)`), and its
-#' instructions. For an expression it also shows the kernel that computes its
+#' the backend it would run on and why (`lazy_options(jit_min_work)`), whether
+#' the JIT has its compiled form cached already, and its instructions. For an
+#' expression it also shows the kernel that computes its
 #' elements when R reads them. Nothing is computed: `lazy_stats()$passes` does
 #' not change.
 #'
@@ -33,7 +34,8 @@
 #'   `text`, `graph` (the lines of the tree), `forces` (per force: `target` and
 #'   `stages`, each stage with `grid`, `rewrites` and `kernel`: `domain`,
 #'   `symmetric`, `elements`, `reducers`, `rewrites`, `work`, `backend`,
-#'   `reason`, `ssa`) and `elements` (the store kernel, or `NULL`)), and
+#'   `reason`, `cached` (whether the JIT holds its compiled form already),
+#'   `ssa`) and `elements` (the store kernel, or `NULL`)), and
 #'   `stopped` (`TRUE` when `x` was an expression stopped at its first pass).
 #' @seealso [lazy_stats()], [lazy_options()], [deferred()].
 #' @examples

@@ -89,3 +89,19 @@ test_that("LAZYSHARE_TRACE prints each stage of each force as it runs", {
   s2 <- colSums(m * 3)
   expect_length(capture.output(invisible(materialize(s2)), type = "message"), 0)
 })
+
+test_that("the plan says whether the JIT has compiled a kernel of this shape", {
+  lazy_options(jit_min_work = 0)
+  on.exit(lazy_options(jit_min_work = 1e7))
+  set.seed(25)
+  m <- lazy(matrix(rnorm(80 * 70), 80))
+  e <- NULL
+  capture.output(e <- lazy_explain(colSums(m * m + 7.25)))
+  k <- e$parts[[1]]$forces[[1]]$stages[[1]]$kernel
+  expect_identical(k$backend, "JIT")
+  expect_false(k$cached)
+  invisible(materialize(colSums(m * m + 7.25)))
+  m2 <- lazy(matrix(rnorm(80 * 70), 80))
+  capture.output(e <- lazy_explain(colSums(m2 * m2 + 7.25)))
+  expect_true(e$parts[[1]]$forces[[1]]$stages[[1]]$kernel$cached)
+})

@@ -61,4 +61,9 @@ pub trait Backend: Send + Sync {
         true
     }
     fn prepare(&self, kernel: &Kernel) -> Box<dyn Program>;
+    /// Whether `prepare` would reuse work already done for a kernel of this shape (a compiled form in a
+    /// cache), so that a plan can say so.
+    fn has_prepared(&self, _kernel: &Kernel) -> bool {
+        false
+    }
 }

@@ -32,6 +32,8 @@ pub(super) fn poll() -> Option<fn(usize, usize, f64) -> bool> {
 pub struct Choice {
     pub jit: bool,
     pub reason: String,
+    /// The JIT holds a compiled form of this kernel's shape already (no compile on the first run).
+    pub cached: bool,
 }
 
 /// The JIT from `jit_min_work` estimated element-operations on, where it compiles the kernel; the block
@@ -45,7 +47,12 @@ pub fn choose(kernel: &Kernel) -> Choice {
         Some(j) if !j.runs(kernel) => (false, "the JIT does not compile this kernel".into()),
         Some(_) => (true, format!("work {work:.3e} >= jit_min_work {min:.3e}")),
     };
-    Choice { jit, reason }
+    let cached = jit && JIT.get().is_some_and(|j| j.has_prepared(kernel));
+    Choice {
+        jit,
+        reason,
+        cached,
+    }
 }
 
 /// Runs `kernel` over `chunks` on the backend [`choose`] picks, polled when a poll is registered.

@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use super::backend::{self, Choice};
-use super::eval::store_kernel;
+use super::lower::store_kernel;
 use super::stage::{self, StagePlan};
 use super::{pending, schedule, PlanError};
 use crate::config;
@@ -200,10 +200,15 @@ impl fmt::Display for BackendText<'_> {
         let BackendText(kernel, c) = *self;
         write!(
             f,
-            "  {:.3e} element-ops -> {} ({})",
+            "  {:.3e} element-ops -> {} ({}){}",
             kernel.work(),
             if c.jit { "JIT" } else { "interpreter" },
-            c.reason
+            c.reason,
+            match (c.jit, c.cached) {
+                (true, true) => "; compiled form cached",
+                (true, false) => "; compiled on first run",
+                _ => "",
+            }
         )
     }
 }
