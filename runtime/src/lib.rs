@@ -1,4 +1,4 @@
-//! lazyshare runtime: pure Rust, no R and no Cranelift. See DESIGN.md for the map.
+//! lazyshare runtime: pure Rust, no R and no Cranelift. See ARCHITECTURE.md at the top of the repository for the map.
 
 pub mod config;
 pub mod exec;

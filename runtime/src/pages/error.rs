@@ -1,10 +1,26 @@
 //! Typed errors of the pages layer. Messages name the namespace, variable and owner so that the R layer can
 //! pass them on unchanged.
 
+use std::fmt;
 use std::io;
 
-use super::name::NameKind;
 use super::owner::Owner;
+
+/// Which of a page's two names an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Namespace,
+    Variable,
+}
+
+impl fmt::Display for NameKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NameKind::Namespace => "namespace",
+            NameKind::Variable => "variable name",
+        })
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {

@@ -1,5 +1,5 @@
 //! Shared pages: variables written once into POSIX shared memory by one process and mapped read-only,
-//! without copies, by any number of others. See DESIGN.md, "Sharing".
+//! without copies, by any number of others. See ARCHITECTURE.md, "The two data flows".
 
 mod error;
 mod header;
@@ -11,9 +11,9 @@ mod registry;
 mod segment;
 mod sweep;
 
-pub use error::{gib, PageError, Result};
+pub use error::{gib, NameKind, PageError, Result};
 pub use header::{ArraySpec, DType, Entry, Header, Kind, PageSpec};
-pub use name::{NameKind, PageName, MAX_SHM_NAME};
+pub use name::{PageName, MAX_SHM_NAME};
 pub use owner::Owner;
 pub use page::{namespace_vars, OwnedPage, Page, PageId, PageWriter};
 pub use private::PrivateArray;

@@ -2,29 +2,12 @@
 //! users apart, and `ns`/`var` are percent-encoded so that any R name maps to exactly one valid,
 //! unambiguous shared-memory name (the `.` separators never occur inside an encoded part).
 
-use std::fmt;
-
-use super::error::{PageError, Result};
+use super::error::{NameKind, PageError, Result};
 
 /// The longest file name the shared-memory file system accepts (NAME_MAX on Linux tmpfs).
 pub const MAX_SHM_NAME: usize = 255;
 
 const PREFIX: &str = "lzs";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameKind {
-    Namespace,
-    Variable,
-}
-
-impl fmt::Display for NameKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            NameKind::Namespace => "namespace",
-            NameKind::Variable => "variable name",
-        })
-    }
-}
 
 /// A validated (namespace, variable) pair and its shared-memory name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

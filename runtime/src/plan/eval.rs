@@ -5,30 +5,12 @@
 use std::sync::Arc;
 
 use super::backend::run;
-use super::lower::{Lowerer, NanChecks};
+use super::lower::{store_kernel, NanChecks};
 use super::{explain, force_node, pending, PlanError};
 use crate::config;
 use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{self, Expr, NodeRef, Shape, Source};
-use crate::kernel::{Domain, Kernel};
-
-/// A kernel writing every value of `node` (whose reducers must be computed, unless the kernel is only
-/// `explaining`), column-major, and its "NaNs produced" checks.
-pub(super) fn store_kernel(node: &NodeRef, explaining: bool) -> (Kernel, NanChecks) {
-    let domain = Domain {
-        rows: node.shape.rows,
-        cols: node.shape.cols,
-        symmetric: false,
-    };
-    let mut lw = if explaining {
-        Lowerer::explaining(domain)
-    } else {
-        Lowerer::new(domain)
-    };
-    lw.store(node);
-    let (kernel, checks, _) = lw.finish();
-    (kernel, checks)
-}
+use crate::kernel::Kernel;
 
 /// A node lowered once to a store kernel, so that repeated element requests cost only the loop.
 pub struct StoreEval {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::backend::run;
-use super::eval::store_kernel;
+use super::lower::store_kernel;
 use super::PlanError;
 use crate::exec::{self, StoreTarget, COUNTERS};
 use crate::graph::{quiet, NodeRef, ReduceOp, Reducer};

@@ -70,6 +70,24 @@ impl NanChecks {
     }
 }
 
+/// A kernel writing every value of `node` (whose reducers must be computed, unless the kernel is only
+/// `explaining`), column-major, and its "NaNs produced" checks.
+pub(super) fn store_kernel(node: &NodeRef, explaining: bool) -> (Kernel, NanChecks) {
+    let domain = Domain {
+        rows: node.shape.rows,
+        cols: node.shape.cols,
+        symmetric: false,
+    };
+    let mut lw = if explaining {
+        Lowerer::explaining(domain)
+    } else {
+        Lowerer::new(domain)
+    };
+    lw.store(node);
+    let (kernel, checks, _) = lw.finish();
+    (kernel, checks)
+}
+
 impl Lowerer {
     pub fn new(domain: Domain) -> Lowerer {
         Lowerer {
