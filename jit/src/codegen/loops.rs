@@ -105,28 +105,8 @@ impl Gen<'_, '_> {
         let second = usize::from(self.outs.len() < 3);
         let i = self.b.use_var(iv);
         let i2 = self.b.ins().iadd_imm_s(i, 2);
-        let vals = self.eval(i, j, 2);
-        self.accumulate(
-            &vals,
-            i,
-            j,
-            Fold {
-                w: 2,
-                mirror: self.sym,
-                set: 0,
-            },
-        );
-        let vals = self.eval(i2, j, 2);
-        self.accumulate(
-            &vals,
-            i2,
-            j,
-            Fold {
-                w: 2,
-                mirror: self.sym,
-                set: second,
-            },
-        );
+        self.step(i, j, 2, 0);
+        self.step(i2, j, 2, second);
         let i4 = self.b.ins().iadd_imm_s(i, 4);
         self.b.def_var(iv, i4);
         self.b.ins().jump(quad_head, &[]);
@@ -135,17 +115,7 @@ impl Gen<'_, '_> {
 
         self.b.switch_to_block(vec_body);
         let i = self.b.use_var(iv);
-        let vals = self.eval(i, j, 2);
-        self.accumulate(
-            &vals,
-            i,
-            j,
-            Fold {
-                w: 2,
-                mirror: self.sym,
-                set: 0,
-            },
-        );
+        self.step(i, j, 2, 0);
         let i2 = self.b.ins().iadd_imm_s(i, 2);
         self.b.def_var(iv, i2);
         self.b.ins().jump(tail, &[]);
@@ -154,17 +124,7 @@ impl Gen<'_, '_> {
 
         self.b.switch_to_block(tail_body);
         let i = self.b.use_var(iv);
-        let vals = self.eval(i, j, 1);
-        self.accumulate(
-            &vals,
-            i,
-            j,
-            Fold {
-                w: 1,
-                mirror: self.sym,
-                set: 0,
-            },
-        );
+        self.step(i, j, 1, 0);
         self.b.ins().jump(flush, &[]);
 
         self.b.switch_to_block(flush);
@@ -190,5 +150,13 @@ impl Gen<'_, '_> {
             self.b.switch_to_block(cont);
         }
         self.flush_column(j);
+    }
+
+    /// One step of a row loop: the values of rows `i .. i + w` of column `j`, folded into accumulator
+    /// set `set` (mirrored when the kernel is symmetric).
+    fn step(&mut self, i: Value, j: Value, w: u8, set: usize) {
+        let vals = self.eval(i, j, w);
+        let mirror = self.sym;
+        self.accumulate(&vals, i, j, Fold { w, mirror, set });
     }
 }

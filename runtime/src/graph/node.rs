@@ -88,6 +88,11 @@ impl Reducer {
     pub fn id(&self) -> u64 {
         self.id
     }
+
+    /// The grid (rows × columns) its pass iterates.
+    pub fn grid(&self) -> (u64, u64) {
+        (self.input.shape.rows, self.input.shape.cols)
+    }
 }
 
 /// What a builder proved about a new node.

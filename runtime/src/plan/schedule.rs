@@ -1,18 +1,15 @@
 //! Pass "stage": the order in which a force computes reducers. Each stage is the reducers one pass
 //! computes: those over one grid whose inputs are ready (every reducer they read is computed by an
 //! earlier stage). The target's first ready reducer picks the grid; every other ready reducer over that
-//! grid, needed by the target or merely pending in a node R holds, joins it. Nothing is computed here.
+//! grid that the target needs joins it. Reducers merely pending in a node R holds join a fused pass that
+//! runs anyway, but never cause one: a node R no longer reaches may still be registered until R's
+//! garbage collector finalises it, and its reducers must cost nothing. Nothing is computed here.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::pending;
+use super::{pending, stage};
 use crate::graph::Reducer;
-
-/// The grid a reducer's pass iterates.
-pub fn grid(r: &Reducer) -> (u64, u64) {
-    (r.input.shape.rows, r.input.shape.cols)
-}
 
 /// The stages that compute `target` and the reducers that share its passes, in order, counting the
 /// reducers in `done` (ids) as computed already; the ones scheduled are added to it.
@@ -28,19 +25,22 @@ pub fn stages_after(target: &Arc<Reducer>, done: &mut HashSet<u64>) -> Vec<Vec<A
         let Some(first) = ready.first() else {
             return out;
         };
-        let g = grid(first);
-        let mut batch: Vec<Arc<Reducer>> = ready.into_iter().filter(|r| grid(r) == g).collect();
-        let ids: HashSet<u64> = batch.iter().map(|r| r.id()).collect();
-        batch.extend(
-            live.iter()
-                .filter(|r| {
-                    !ids.contains(&r.id())
-                        && !pending::is_done(r, done)
-                        && grid(r) == g
-                        && pending::deps(r, done).is_empty()
-                })
-                .cloned(),
-        );
+        let g = first.grid();
+        let mut batch: Vec<Arc<Reducer>> = ready.into_iter().filter(|r| r.grid() == g).collect();
+        if batch.iter().any(|r| stage::fuses(r)) {
+            let ids: HashSet<u64> = batch.iter().map(|r| r.id()).collect();
+            batch.extend(
+                live.iter()
+                    .filter(|r| {
+                        !ids.contains(&r.id())
+                            && !pending::is_done(r, done)
+                            && r.grid() == g
+                            && pending::deps(r, done).is_empty()
+                            && stage::fuses(r)
+                    })
+                    .cloned(),
+            );
+        }
         done.extend(batch.iter().map(|r| r.id()));
         out.push(batch);
     }
@@ -78,7 +78,7 @@ mod tests {
             ]
         );
         assert_eq!(ops[1], [ReduceOp::Mean]);
-        assert!(stages.iter().flatten().all(|r| grid(r) == (29, 29)));
+        assert!(stages.iter().flatten().all(|r| r.grid() == (29, 29)));
     }
 
     #[test]
@@ -89,9 +89,31 @@ mod tests {
         let total = graph::reduce(ReduceOp::Sum, &col, false);
         let mut done = HashSet::new();
         let stages = stages_after(&reducer(&total), &mut done);
-        let grids: Vec<(u64, u64)> = stages.iter().map(|s| grid(&s[0])).collect();
+        let grids: Vec<(u64, u64)> = stages.iter().map(|s| s[0].grid()).collect();
         assert_eq!(grids, [(3, 2), (2, 1)]);
         assert_eq!(done.len(), 2);
         assert!(stages_after(&reducer(&total), &mut done).is_empty());
+    }
+
+    #[test]
+    fn pending_reducers_r_holds_join_a_pass_but_never_cause_one() {
+        // A grid no other test uses: the roots R holds are one registry per process.
+        let m = src(noise(101 * 103, 8), Shape::matrix(101, 103));
+        let held = graph::reduce(ReduceOp::RowSums, &m, false);
+        graph::register_root(&held);
+        let finite = graph::reduce(
+            ReduceOp::All,
+            &graph::unary(graph::UnaryOp::IsFinite, &m),
+            false,
+        );
+        let stages = stages_after(&reducer(&finite), &mut HashSet::new());
+        assert!(stages.len() == 1 && stages[0].len() == 1);
+        assert!(!stage::fuses(&stages[0][0]));
+
+        let total = graph::reduce(ReduceOp::ColSums, &m, false);
+        let stages = stages_after(&reducer(&total), &mut HashSet::new());
+        let ops: Vec<ReduceOp> = stages[0].iter().map(|r| r.op).collect();
+        assert_eq!(ops, [ReduceOp::ColSums, ReduceOp::RowSums]);
+        drop(held);
     }
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use super::backend::{self, Choice};
 use super::lower::{Finish, Lowerer, NanChecks};
 use super::rewrites::Rewrite;
-use super::schedule::grid;
 use super::{bounds, exact, rvalue, PlanError};
 use crate::config;
 use crate::exec::{self, COUNTERS};
@@ -69,6 +68,11 @@ pub fn resolve(batch: &[Arc<Reducer>]) -> Resolved {
     out
 }
 
+/// Whether `r` goes into a stage's fused pass (`resolve` takes it out otherwise).
+pub fn fuses(r: &Reducer) -> bool {
+    bounds::shortcut(r).is_none() && !exact::applies(r)
+}
+
 /// Pass "dedup": structurally identical reducers (`graph::same_reducer`) computed once; each unique
 /// reducer with its copies, in first-seen order.
 pub fn dedup(reducers: Vec<Arc<Reducer>>) -> Vec<(Arc<Reducer>, Vec<Arc<Reducer>>)> {
@@ -85,7 +89,7 @@ pub fn dedup(reducers: Vec<Arc<Reducer>>) -> Vec<(Arc<Reducer>, Vec<Arc<Reducer>
 /// Pass "domain": the grid, visited symmetrically (i <= j only) when every input is symmetric; row and
 /// column extremes need every element (they are not mirrored).
 pub fn domain(reducers: &[Arc<Reducer>]) -> Domain {
-    let (rows, cols) = grid(&reducers[0]);
+    let (rows, cols) = reducers[0].grid();
     Domain {
         rows,
         cols,
@@ -121,7 +125,7 @@ pub fn plan(batch: &[Arc<Reducer>], explaining: bool) -> StagePlan {
     }));
     let fused = (!rest.is_empty()).then(|| fuse(rest, explaining));
     StagePlan {
-        grid: grid(&batch[0]),
+        grid: batch[0].grid(),
         by_bounds,
         r_exact,
         fused,
