@@ -266,15 +266,13 @@ pub(super) fn trace(k: usize, stage: &StagePlan) {
 mod tests {
     use super::*;
     use crate::graph::{BinaryOp, Shape};
-    use crate::plan::testgraphs::{dcor_graph, reducer, src};
+    use crate::plan::testgraphs::{dcor_graph, noise_dcor, reducer, src};
     use crate::testutil::noise;
 
     #[test]
     fn explaining_dcor_shows_two_fused_stages_and_computes_nothing() {
         let n = 73;
-        let x = src(noise(n, 11), Shape::vector(n as u64));
-        let y = src(noise(n, 12), Shape::vector(n as u64));
-        let [ab, _, _] = dcor_graph(x, y, 1.0);
+        let [ab, _, _] = noise_dcor(n, 11);
         let target = reducer(&ab);
         let plan = explain(&target);
         assert_eq!(plan.stages.len(), 2);

@@ -50,15 +50,13 @@ pub fn stages_after(target: &Arc<Reducer>, done: &mut HashSet<u64>) -> Vec<Vec<A
 mod tests {
     use super::*;
     use crate::graph::{self, ReduceOp, Shape};
-    use crate::plan::testgraphs::{dcor_graph, reducer, src};
+    use crate::plan::testgraphs::{noise_dcor, reducer, src};
     use crate::testutil::noise;
 
     #[test]
     fn dcor_takes_two_stages_over_one_grid() {
         let n = 29;
-        let x = src(noise(n, 1), Shape::vector(n as u64));
-        let y = src(noise(n, 2), Shape::vector(n as u64));
-        let [ab, _, _] = dcor_graph(x, y, 1.0);
+        let [ab, _, _] = noise_dcor(n, 1);
         let stages = stages_after(&reducer(&ab), &mut HashSet::new());
         let ops: Vec<Vec<ReduceOp>> = stages
             .iter()

@@ -213,7 +213,7 @@ mod tests {
     use super::*;
     use crate::graph::{BinaryOp, ReduceOp, Shape, UnaryOp};
     use crate::plan::schedule::stages_after;
-    use crate::plan::testgraphs::{dcor_graph, reducer, src};
+    use crate::plan::testgraphs::{noise_dcor, reducer, src};
     use crate::testutil::noise;
 
     fn reduce(op: ReduceOp, n: &crate::graph::NodeRef) -> Arc<Reducer> {
@@ -290,9 +290,7 @@ mod tests {
     #[test]
     fn dcor_second_stage_is_one_kernel_with_three_reducers() {
         let n = 71;
-        let x = src(noise(n, 9), Shape::vector(n as u64));
-        let y = src(noise(n, 10), Shape::vector(n as u64));
-        let [ab, aa, bb] = dcor_graph(x, y, 1.0);
+        let [ab, aa, bb] = noise_dcor(n, 9);
         let stages = stages_after(&reducer(&ab), &mut HashSet::new());
         let first = plan(&stages[0], true);
         let pass = first.fused.as_ref().unwrap();

@@ -16,6 +16,13 @@ pub fn reducer(n: &NodeRef) -> Arc<Reducer> {
     }
 }
 
+/// DCOR's graph of two noise vectors of length `n` (seeds `seed` and `seed + 1`), α = 1.
+pub fn noise_dcor(n: usize, seed: u64) -> [NodeRef; 3] {
+    let x = src(crate::testutil::noise(n, seed), Shape::vector(n as u64));
+    let y = src(crate::testutil::noise(n, seed + 1), Shape::vector(n as u64));
+    dcor_graph(x, y, 1.0)
+}
+
 /// DCOR's graph: A = d - rowMeans(d)[i] - rowMeans(d)[j] + mean(d), the same for B, then three means.
 pub fn dcor_graph(x: NodeRef, y: NodeRef, alpha: f64) -> [NodeRef; 3] {
     let centred = |p: NodeRef| {
