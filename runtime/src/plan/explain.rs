@@ -182,8 +182,14 @@ impl fmt::Display for StageText<'_> {
             p.reducers.len(),
             if p.reducers.len() == 1 { "" } else { "s" }
         )?;
-        for (r, _) in &p.reducers {
-            writeln!(f, "    {}", graph::describe_reducer(r))?;
+        for ((r, _), finish) in p.reducers.iter().zip(&p.finishes) {
+            let outs: Vec<String> = finish.outputs().iter().map(|o| format!("out{o}")).collect();
+            writeln!(
+                f,
+                "    {}  <- {}",
+                graph::describe_reducer(r),
+                outs.join(", ")
+            )?;
         }
         for r in &p.rewrites {
             writeln!(f, "  {r}")?;
@@ -302,6 +308,17 @@ mod tests {
             "  fused kernel: 73 x 73 symmetric, 2701 elements, 4 reducers:"
         );
         assert!(text.contains("symmetric domain: only i <= j visited"));
+        // Each reducer says which outputs it is made from: the row means their row sums, the totals
+        // (taken from those row sums) the same outputs.
+        let made_from: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("    ")?.split("  <- ").nth(1))
+            .collect();
+        assert_eq!(
+            made_from,
+            ["out0", "out1", "out0", "out1", "out0"],
+            "{text}"
+        );
         // The runtime's own tests register no JIT (the R layer does).
         assert!(text.contains("element-ops -> interpreter (no JIT registered)"));
     }

@@ -492,6 +492,23 @@ pub enum Finish {
 }
 
 impl Finish {
+    /// The kernel outputs the value is made from, so that a plan can say which SSA value feeds which
+    /// reducer.
+    pub fn outputs(&self) -> Vec<usize> {
+        match *self {
+            Finish::Scalar(o)
+            | Finish::Scaled(o, _)
+            | Finish::Vector(o)
+            | Finish::VectorScaled(o, _)
+            | Finish::RowTotal(o, _) => vec![o],
+            Finish::Ratio(a, b) | Finish::VectorRatio(a, b) => vec![a, b],
+            Finish::Extreme { out, count, .. } | Finish::VectorExtreme { out, count, .. } => {
+                std::iter::once(out).chain(count).collect()
+            }
+            Finish::Logical { extreme, count, .. } => vec![extreme, count],
+        }
+    }
+
     pub fn apply(&self, outs: &[OutValue]) -> Arc<[f64]> {
         match *self {
             Finish::Scalar(s) => Arc::from(vec![outs[s].scalar()]),
