@@ -1,24 +1,27 @@
 //! The boundary between Rust and R's error handling, and the one place that does what every call from R
 //! needs. R reports errors and warnings by longjmp, which would skip Rust destructors, and a Rust panic
 //! must not unwind into R's C frames. So every `.Call` entry and every ALTREP method runs its body inside
-//! `catch_unwind`; an `Err` or a panic becomes an R error raised only after every Rust value of the body
-//! has been dropped. Warnings the runtime recorded while computing (`lazyshare_runtime::warn`) are raised
-//! after a successful body, as R warnings: a handler may jump out of them just as out of an error.
+//! `catch_unwind`; an `Err` or a panic becomes an R condition raised only after every Rust value of the
+//! body has been dropped: a classed `lazyshare_error` (by the package's R function `signal_error`, so that
+//! its call is the user's), or, for a pass the user stopped with Ctrl-C, R's own `interrupt`. Warnings the
+//! runtime recorded while computing (`lazyshare_runtime::warn`) are raised after a successful body, as
+//! classed R warnings: a handler may jump out of them just as out of an error.
 //!
 //! Around the body: an entry first releases the R objects graph sources no longer borrow (`preserve`);
 //! entries and methods alike end the progress line a pass may have left (`progress`) before R prints
 //! anything else, an error included.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::error::RResult;
+use crate::error::{Kind, RResult};
 use crate::preserve::drain_releases;
 use crate::progress;
 use crate::rapi::{
-    mk_char, mk_strings, R_NilValue, R_xlen_t, Rboolean, Rf_error, Rf_protect, Rf_unprotect,
-    Rf_warningcall, R_CHAR, SEXP, STRING_ELT, XLENGTH,
+    call_package, mk_char, mk_strings, R_xlen_t, Rboolean, Rf_ScalarString, Rf_error, Rf_onintr,
+    Rf_protect, Rf_unprotect, R_CHAR, SEXP,
 };
 
 /// Runs a `.Call` body. Entries are where sources' releases are done: R calls them on its main thread,
@@ -75,35 +78,49 @@ fn run<T: RValue>(body: impl FnOnce() -> RResult<T>) -> T {
     v
 }
 
-/// The body's value; an error or a panic is raised as an R error once the body's values are dropped.
+/// The body's value; an error or a panic is raised in R once the body's values are dropped.
 fn guarded<T>(body: impl FnOnce() -> RResult<T>) -> T {
-    let msg = match catch_unwind(AssertUnwindSafe(body)) {
+    INSIDE.with(|d| d.set(d.get() + 1));
+    let outcome = catch_unwind(AssertUnwindSafe(body));
+    INSIDE.with(|d| d.set(d.get() - 1));
+    let (kind, msg) = match outcome {
         Ok(Ok(v)) => return v,
-        Ok(Err(e)) => e.into_message(),
-        Err(panic) => format!(
-            "internal error in lazyshare (please report): {}",
-            panic_message(panic.as_ref())
+        Ok(Err(e)) => e.into_parts(),
+        Err(panic) => (
+            Kind::Internal,
+            format!(
+                "internal error in lazyshare (please report): {}",
+                panic_message(panic.as_ref())
+            ),
         ),
     };
-    raise(msg)
+    raise(kind, msg)
 }
 
-/// Raises an R error with `msg`. The Rust string is copied into R's memory and dropped first, so the
+/// Raises `msg` in R as `kind` says. The Rust string is copied into R's memory and dropped first, so the
 /// progress line is ended, and R's longjmp made, from a frame that owns nothing.
-fn raise(msg: String) -> ! {
+fn raise(kind: Kind, msg: String) -> ! {
     let c = mk_char(&msg);
     drop(msg);
-    // SAFETY: `c` is protected against the allocation printing or Rf_error may do before formatting;
-    // Rf_error copies the message and unwinds R's stack, and this frame owns nothing that needs dropping.
+    // SAFETY: `c` is protected against the allocations below; each call either unwinds R's stack (this
+    // frame owns nothing that needs dropping) or returns, and the last one, Rf_error, never returns.
     unsafe {
         Rf_protect(c);
         progress::end_line();
+        if kind == Kind::Interrupt {
+            // R's own interrupt: `interrupt` handlers run, `error` handlers do not, R returns to the top
+            // level. It returns only while R holds interrupts back; then the stop is reported as an error.
+            Rf_onintr();
+        } else {
+            let class = Rf_protect(Rf_ScalarString(mk_char(kind.class())));
+            call_package("signal_error", &[class, Rf_ScalarString(c)]);
+        }
         Rf_error(c"%s".as_ptr() as *const c_char, R_CHAR(c))
     }
 }
 
-/// Raises, as R warnings, what the runtime recorded while computing. The messages are moved into R's
-/// memory first, so that a handler's longjmp out of a warning skips no Rust destructor.
+/// Raises, as classed R warnings, what the runtime recorded while computing. The messages are moved into
+/// R's memory first, so that a handler's longjmp out of a warning skips no Rust destructor.
 fn raise_warnings() {
     let msgs = lazyshare_runtime::warn::take();
     if msgs.is_empty() {
@@ -111,17 +128,11 @@ fn raise_warnings() {
     }
     let r_msgs = mk_strings(&msgs);
     drop(msgs);
-    // SAFETY: the messages are protected while R formats each warning; a longjmp out of one resets the
+    // SAFETY: the messages are protected while R raises each warning; a longjmp out of one resets the
     // protection stack, and this frame owns nothing that needs dropping.
     unsafe {
         Rf_protect(r_msgs);
-        for k in 0..XLENGTH(r_msgs) {
-            Rf_warningcall(
-                R_NilValue,
-                c"%s".as_ptr() as *const c_char,
-                R_CHAR(STRING_ELT(r_msgs, k)),
-            );
-        }
+        call_package("signal_warnings", &[r_msgs]);
         Rf_unprotect(1);
     }
 }
@@ -136,10 +147,27 @@ fn panic_message(p: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Panics are reported as R errors by the guard; the default hook would also print them to stderr.
-/// LAZYSHARE_BACKTRACE=1 keeps the default output for debugging.
-pub fn quiet_panics() {
-    if std::env::var_os("LAZYSHARE_BACKTRACE").is_none() {
-        std::panic::set_hook(Box::new(|_| {}));
+thread_local! {
+    /// How many guarded bodies this thread is inside (an entry can run R code that calls another).
+    static INSIDE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Panics of this package are reported as R errors by the guard, so the hook that would also print them
+/// stays quiet for them: on a thread inside a guarded body, or on the runtime's own threads (named
+/// `lazyshare-*`). Every other panic (another package's Rust code, threads of their own) goes to the hook
+/// that was installed before. LAZYSHARE_BACKTRACE=1 leaves the hooks alone, for debugging.
+pub fn install_panic_hook() {
+    if std::env::var_os("LAZYSHARE_BACKTRACE").is_some() {
+        return;
     }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let ours = INSIDE.with(Cell::get) > 0
+            || std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with("lazyshare-"));
+        if !ours {
+            previous(info);
+        }
+    }));
 }

@@ -5,7 +5,7 @@ use std::os::raw::c_void;
 
 use crate::dcor_api::*;
 use crate::explain_api::*;
-use crate::guard::quiet_panics;
+use crate::guard::install_panic_hook;
 use crate::lazy_api::*;
 use crate::mi_api::*;
 use crate::options_api::*;
@@ -40,7 +40,7 @@ macro_rules! routines {
 /// main thread.
 #[no_mangle]
 pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
-    quiet_panics();
+    install_panic_hook();
     view::register_classes(dll);
     lazy::register_classes(dll);
     progress::install();

@@ -26,10 +26,55 @@ extern "C" {
         data: *mut std::ffi::c_void,
     ) -> Rboolean;
     pub fn R_CheckUserInterrupt();
-    pub fn Rf_warningcall(call: SEXP, format: *const c_char, ...);
+    pub fn Rf_eval(expr: SEXP, env: SEXP) -> SEXP;
+    pub fn R_FindNamespace(info: SEXP) -> SEXP;
+    pub fn Rf_ScalarString(x: SEXP) -> SEXP;
+    pub fn Rf_onintr();
 }
 
 pub const R_NA_INTEGER: c_int = i32::MIN;
+
+/// Evaluates the package's R function `fun(args...)` in its namespace and returns its value: how the
+/// crate hands R work that R does best (classed conditions, progress output).
+///
+/// # Safety
+/// Main thread. The function may unwind R's stack: callers own nothing that needs dropping, or run this
+/// inside `toplevel`.
+pub unsafe fn call_package(fun: &str, args: &[SEXP]) -> SEXP {
+    let mut p = Protect::new();
+    // SAFETY: allocations on the main thread, each protected until the call is evaluated.
+    unsafe {
+        for &a in args {
+            p.keep(a);
+        }
+        let pkg = p.keep(Rf_ScalarString(mk_char("lazyshare")));
+        let ns = p.keep(R_FindNamespace(pkg));
+        let mut call = R_NilValue;
+        for &a in args.iter().rev() {
+            call = p.keep(Rf_cons(a, call));
+        }
+        let name = std::ffi::CString::new(fun).unwrap_or_default();
+        let call = p.keep(Rf_lcons(Rf_install(name.as_ptr()), call));
+        drop(name);
+        Rf_eval(call, ns)
+    }
+}
+
+/// Runs `f` so that an R error or interrupt inside it ends `f` but goes no further: returns whether `f`
+/// completed. `f` must own nothing that needs dropping when R unwinds it.
+pub fn toplevel(mut f: impl FnMut()) -> bool {
+    unsafe extern "C" fn trampoline<F: FnMut()>(data: *mut std::ffi::c_void) {
+        // SAFETY: `data` is the `&mut F` passed below, alive for the whole R_ToplevelExec call.
+        unsafe { (*(data as *mut F))() }
+    }
+    // SAFETY: the trampoline matches the closure's type; R_ToplevelExec catches every longjmp.
+    unsafe {
+        R_ToplevelExec(
+            Some(trampoline::<&mut dyn FnMut()>),
+            &mut (&mut f as &mut dyn FnMut()) as *mut &mut dyn FnMut() as *mut std::ffi::c_void,
+        ) != Rboolean::FALSE
+    }
+}
 
 /// PROTECTs objects for the lifetime of the scope, in LIFO order as R requires.
 pub struct Protect {

@@ -17,20 +17,20 @@ describe_object <- function(x) {
 
 check_string <- function(x, arg) {
   if (!is.character(x) || length(x) != 1L || is.na(x) || !nzchar(x)) {
-    stop(sprintf("`%s` must be a single non-empty string; got %s", arg,
-                 if (is.character(x) && length(x) == 1L) encodeString(x, quote = '"')
-                 else describe_object(x)), call. = FALSE)
+    abort(sprintf("`%s` must be a single non-empty string; got %s", arg,
+                  if (is.character(x) && length(x) == 1L) encodeString(x, quote = '"')
+                  else describe_object(x)))
   }
   if (grepl("/", x, fixed = TRUE)) {
-    stop(sprintf("`%s` must not contain '/'; got \"%s\"", arg, x), call. = FALSE)
+    abort(sprintf("`%s` must not contain '/'; got \"%s\"", arg, x))
   }
   invisible(x)
 }
 
 check_names <- function(x, arg) {
   if (!is.character(x) || anyNA(x) || !all(nzchar(x))) {
-    stop(sprintf("`%s` must be a character vector of non-empty names; got %s", arg,
-                 describe_object(x)), call. = FALSE)
+    abort(sprintf("`%s` must be a character vector of non-empty names; got %s", arg,
+                  describe_object(x)))
   }
   invisible(x)
 }

@@ -51,13 +51,12 @@ lazy <- function(x) {
   if (is.data.frame(x)) {
     ok <- vapply(x, function(col) is.numeric(col) || is.logical(col), logical(1))
     if (!all(ok)) {
-      stop(sprintf("`x` is a data frame with non-numeric column '%s'", names(x)[!ok][1]), call. = FALSE)
+      abort(sprintf("`x` is a data frame with non-numeric column '%s'", names(x)[!ok][1]))
     }
     x <- as.matrix(x)
   }
   if (!(is.numeric(x) || is.logical(x)) || (!is.null(oldClass(x)) && !is_lazy(x))) {
-    stop(sprintf("`x` must be a numeric or logical vector or matrix; got %s", describe_object(x)),
-         call. = FALSE)
+    abort(sprintf("`x` must be a numeric or logical vector or matrix; got %s", describe_object(x)))
   }
   if (is_lazy(x)) return(x)
   dress(.Call(lzs_lazy, x), attributes(x))
@@ -91,10 +90,21 @@ realize <- function(x, limit = 1e6) {
 
 #' Thresholds of the lazy runtime
 #'
-#' `lazy_options()` returns the thresholds in force; named arguments change
-#' them (for this session) and the new values are returned invisibly.
+#' `lazy_options()` returns the thresholds in force, and where each value
+#' came from; named arguments change them (for this session) and the new
+#' values are returned invisibly.
 #'
-#' @param threads Threads for parallel passes; 0 uses every core.
+#' Every threshold can also be set before the package loads, with
+#' `options(lazyshare.<name> = value)` (in `.Rprofile`, or on cluster
+#' workers before they attach the package): the package reads these options
+#' when it loads; a value it cannot use is ignored with a warning. Unless set
+#' that way, `threads` follows R's conventions: `getOption("mc.cores")`,
+#' else the `RAYON_NUM_THREADS` environment variable, else every core; at
+#' most `OMP_THREAD_LIMIT` if that is set, and at most 2 under
+#' `R CMD check`. `progress` is on in interactive sessions only.
+#'
+#' @param threads Threads for parallel passes; 0 uses every core. Results
+#'   do not depend on it.
 #' @param defer_min_len Elementwise results, and reductions of inputs,
 #'   shorter than this whose inputs are all known are computed at once and
 #'   returned as ordinary R values (the graph costs more than tiny
@@ -111,14 +121,18 @@ realize <- function(x, limit = 1e6) {
 #'   interrupt checks and progress. Results do not depend on it.
 #' @param max_materialize Largest result, in bytes, that may be materialised;
 #'   larger requests are errors that say how much memory they would need.
-#' @param progress Show progress on passes longer than about 2 seconds.
+#' @param progress Show progress on passes longer than about 2 seconds: on
+#'   one line that updates in a terminal, as separate lines otherwise.
 #' @param exact_sums `sum()`, `mean()` and `prod()` of lazy vectors equal
 #'   R's results bit for bit (R accumulates in long double, in element order;
 #'   these reducers then take sequential passes of their own). With `FALSE`
 #'   they join the fused parallel passes (compensated sums, within about
 #'   1e-15 of R's). Matrix reducers are always fused.
-#' @return A named list of all thresholds.
+#' @return A named list of all thresholds, of class `lazy_options`, whose
+#'   attribute `source` says where each value came from (`"default"`, an R
+#'   option, an environment variable, or `"lazy_options()"`).
 #' @examples
+#' lazy_options()
 #' old <- lazy_options()
 #' lazy_options(threads = 1)
 #' lazy_options()$threads
@@ -127,9 +141,19 @@ realize <- function(x, limit = 1e6) {
 lazy_options <- function(threads, defer_min_len, jit_min_work, max_depth, chunk_rows,
                          max_materialize, progress, exact_sums) {
   given <- as.list(match.call())[-1]
-  if (!length(given)) return(.Call(lzs_options, NULL))
+  if (!length(given)) return(options_in_force())
   new <- mget(names(given), envir = environment())
-  invisible(.Call(lzs_options, new))
+  .Call(lzs_options, new)
+  settings$source[names(new)] <- "lazy_options()"
+  invisible(options_in_force())
+}
+
+#' @export
+print.lazy_options <- function(x, ...) {
+  src <- attr(x, "source")
+  shown <- vapply(unclass(x), format, "")
+  print(data.frame(value = shown, source = src[names(x)], row.names = names(x)), right = FALSE)
+  invisible(x)
 }
 
 #' Counters of the lazy runtime
@@ -148,7 +172,7 @@ lazy_options <- function(threads, defer_min_len, jit_min_work, max_depth, chunk_
 #' @export
 lazy_stats <- function(reset = FALSE) {
   if (!is.logical(reset) || length(reset) != 1L || is.na(reset)) {
-    stop("`reset` must be TRUE or FALSE", call. = FALSE)
+    abort("`reset` must be TRUE or FALSE")
   }
   .Call(lzs_stats, reset)
 }
@@ -177,8 +201,7 @@ lazy_stats <- function(reset = FALSE) {
 #' @export
 deferred <- function(f) {
   if (!is.function(f) || is.primitive(f)) {
-    stop(sprintf("`f` must be a function written in R (a closure); got %s", describe_object(f)),
-         call. = FALSE)
+    abort(sprintf("`f` must be a function written in R (a closure); got %s", describe_object(f)))
   }
   env <- new.env(parent = environment(f))
   env$dist <- function(x, method = "euclidean", diag = FALSE, upper = FALSE, p = 2) {

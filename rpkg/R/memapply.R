@@ -70,8 +70,7 @@
 memApply <- function(X, MARGIN, FUN, NAMESPACE = NULL, CLUSTER = NULL, VARS = NULL, MAX.CORES = NULL,
                      FUSE = NA) {
   if (!(is.numeric(MARGIN) && length(MARGIN) == 1L && MARGIN %in% 1:2)) {
-    stop(sprintf("`MARGIN` must be 1 (rows) or 2 (columns); got %s", describe_value(MARGIN)),
-         call. = FALSE)
+    abort(sprintf("`MARGIN` must be 1 (rows) or 2 (columns); got %s", describe_value(MARGIN)))
   }
   MARGIN <- as.integer(MARGIN)
   FUN <- check_fun(FUN)
@@ -133,7 +132,7 @@ describe_value <- function(x) {
 check_fun <- function(FUN) {
   if (is.character(FUN) && length(FUN) == 1L) FUN <- match.fun(FUN)
   if (!is.function(FUN)) {
-    stop(sprintf("`FUN` must be a function; got %s", describe_object(FUN)), call. = FALSE)
+    abort(sprintf("`FUN` must be a function; got %s", describe_object(FUN)))
   }
   FUN
 }
@@ -141,21 +140,21 @@ check_fun <- function(FUN) {
 check_apply_options <- function(NAMESPACE, CLUSTER, MAX.CORES, FUSE) {
   if (!is.null(NAMESPACE)) check_string(NAMESPACE, "NAMESPACE")
   if (!is.null(CLUSTER) && !inherits(CLUSTER, "cluster")) {
-    stop(sprintf("`CLUSTER` must be a cluster from parallel::makeCluster(); got %s",
-                 describe_object(CLUSTER)), call. = FALSE)
+    abort(sprintf("`CLUSTER` must be a cluster from parallel::makeCluster(); got %s",
+                  describe_object(CLUSTER)))
   }
   if (!is.null(MAX.CORES) && !(is.numeric(MAX.CORES) && length(MAX.CORES) == 1L &&
                                !is.na(MAX.CORES) && MAX.CORES >= 1)) {
-    stop(sprintf("`MAX.CORES` must be a number >= 1; got %s", describe_value(MAX.CORES)), call. = FALSE)
+    abort(sprintf("`MAX.CORES` must be a number >= 1; got %s", describe_value(MAX.CORES)))
   }
   if (!(is.logical(FUSE) && length(FUSE) == 1L)) {
-    stop(sprintf("`FUSE` must be NA, TRUE or FALSE; got %s", describe_value(FUSE)), call. = FALSE)
+    abort(sprintf("`FUSE` must be NA, TRUE or FALSE; got %s", describe_value(FUSE)))
   }
 }
 
 require_namespace <- function(NAMESPACE, what) {
   if (is.null(NAMESPACE)) {
-    stop(sprintf("%s names pages, so `NAMESPACE` must say whose", what), call. = FALSE)
+    abort(sprintf("%s names pages, so `NAMESPACE` must say whose", what))
   }
 }
 
@@ -168,13 +167,13 @@ apply_target <- function(X, NAMESPACE) {
   if (is.data.frame(X)) {
     ok <- vapply(X, function(col) is.numeric(col) || is.logical(col), NA)
     if (!all(ok)) {
-      stop(sprintf("`X` is a data frame with non-numeric column '%s'", names(X)[!ok][1]), call. = FALSE)
+      abort(sprintf("`X` is a data frame with non-numeric column '%s'", names(X)[!ok][1]))
     }
     X <- as.matrix(X)
   }
   if (!is.matrix(X) || !(is.numeric(X) || is.logical(X)) || (!is.null(oldClass(X)) && !is_lazy(X))) {
-    stop(sprintf("`X` must be a numeric matrix, a shared view of one, or the name of a page; got %s",
-                 describe_object(X)), call. = FALSE)
+    abort(sprintf("`X` must be a numeric matrix, a shared view of one, or the name of a page; got %s",
+                  describe_object(X)))
   }
   info <- viewInfo(X)
   page <- if (!is.null(info) && !info$modified) {
@@ -190,8 +189,7 @@ named_target <- function(X, NAMESPACE, is_what, what, element) {
   done <- function() releaseViews(NAMESPACE, X)
   if (!is_what(v)) {
     done()
-    stop(sprintf("`X` names page '%s', which holds %s, not %s", X, describe_object(v), what),
-         call. = FALSE)
+    abort(sprintf("`X` names page '%s', which holds %s, not %s", X, describe_object(v), what))
   }
   list(data = v, page = list(ns = NAMESPACE, var = X, element = element), done = done)
 }
@@ -201,8 +199,8 @@ list_target <- function(X, NAMESPACE) {
     return(named_target(X, NAMESPACE, is.list, "a list", element = NA_integer_))
   }
   if (!is.list(X) || !is.null(oldClass(X))) {
-    stop(sprintf("`X` must be a list of numeric vectors or matrices, or the name of a page; got %s",
-                 describe_object(X)), call. = FALSE)
+    abort(sprintf("`X` must be a list of numeric vectors or matrices, or the name of a page; got %s",
+                  describe_object(X)))
   }
   list(data = X, page = NULL, done = function() invisible())
 }
@@ -219,8 +217,8 @@ apply_vars <- function(VARS, NAMESPACE) {
                 done = function() releaseViews(NAMESPACE, VARS)))
   }
   if (!is.list(VARS) || is.null(names(VARS)) || anyNA(names(VARS)) || !all(nzchar(names(VARS)))) {
-    stop(sprintf("`VARS` must be a named list, or the names of pages of `NAMESPACE`; got %s",
-                 describe_object(VARS)), call. = FALSE)
+    abort(sprintf("`VARS` must be a named list, or the names of pages of `NAMESPACE`; got %s",
+                  describe_object(VARS)))
   }
   list(values = VARS, names = names(VARS), pages_ns = NULL, done = function() invisible())
 }
@@ -243,7 +241,7 @@ try_fused <- function(data, MARGIN, FUN, vars, FUSE) {
     return(r)
   }
   if (isTRUE(FUSE)) {
-    stop(sprintf("`FUN` cannot be fused (FUSE = TRUE): %s", conditionMessage(r)), call. = FALSE)
+    abort(sprintf("`FUN` cannot be fused (FUSE = TRUE): %s", conditionMessage(r)))
   }
   NULL
 }
@@ -366,16 +364,16 @@ on_workers <- function(task, n_items, target, vars, FUN, NAMESPACE, CLUSTER, MAX
   run <- function(force) {
     task$fun <- fun_token(cl, FUN, force)
     tryCatch(do.call(c, parallel::clusterApply(cl, chunks, run_chunk, task)), error = function(e) {
-      stop(sprintf("a worker of the cluster failed (%s); a worker that died cannot be used again",
-                   conditionMessage(e)), call. = FALSE)
+      abort(sprintf("a worker of the cluster failed (%s); a worker that died cannot be used again",
+                     conditionMessage(e)), "lazyshare_worker_failed")
     })
   }
   out <- run(FALSE)
   if (any(vapply(out, inherits, NA, "lazyshare_needs_fun"))) out <- run(TRUE)
   failed <- Filter(function(r) inherits(r, "lazyshare_apply_failure"), out)
   if (length(failed)) {
-    stop(sprintf("`FUN` failed on %s %d: %s", item_name, failed[[1L]]$index, failed[[1L]]$message),
-         call. = FALSE)
+    abort(sprintf("`FUN` failed on %s %d: %s", item_name, failed[[1L]]$index, failed[[1L]]$message),
+          "lazyshare_fun_failed")
   }
   .Call(lzs_note_apply, FALSE)
   out

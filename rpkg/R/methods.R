@@ -369,29 +369,29 @@ sweep <- function(x, MARGIN, STATS, FUN = "-", check.margin = TRUE, ...) {
   base::sweep(eager(x), MARGIN, eager(STATS), FUN, check.margin, ...)
 }
 
-row_col <- function(name, base_fun, margin) {
+row_col <- function(name, margin) {
   force(name)
   function(x, na.rm = FALSE, dims = 1L) {
-    if (is_lazy(x) && identical(as.integer(dims), 1L)) {
+    if (is_lazy(x) && identical(as.integer(dims), 1L) && length(dim(x)) == 2L) {
       r <- .Call(lzs_reduce, name, x, na.rm)
       if (!is.null(r)) return(dress(r, margin_attributes(x, margin)))
     }
-    base_fun(eager(x), na.rm = na.rm, dims = dims)
+    r_fallback(name, list(eager(x), na.rm = na.rm, dims = dims), sys.call())
   }
 }
 
 #' @rdname lazy-aware
 #' @export
-rowSums <- row_col("rowSums", base::rowSums, 1)
+rowSums <- row_col("rowSums", 1)
 
 #' @rdname lazy-aware
 #' @export
-rowMeans <- row_col("rowMeans", base::rowMeans, 1)
+rowMeans <- row_col("rowMeans", 1)
 
 #' @rdname lazy-aware
 #' @export
-colSums <- row_col("colSums", base::colSums, 2)
+colSums <- row_col("colSums", 2)
 
 #' @rdname lazy-aware
 #' @export
-colMeans <- row_col("colMeans", base::colMeans, 2)
+colMeans <- row_col("colMeans", 2)

@@ -51,8 +51,8 @@ numeric_vector <- function(x, arg, min_finite) {
   feature_values(x, arg)
   n_finite <- sum(is.finite(x))
   if (n_finite < min_finite) {
-    stop(sprintf("`%s` must have at least %d finite value%s; got %d", arg, min_finite,
-                 if (min_finite > 1L) "s" else "", n_finite), call. = FALSE)
+    abort(sprintf("`%s` must have at least %d finite value%s; got %d", arg, min_finite,
+                  if (min_finite > 1L) "s" else "", n_finite))
   }
   x
 }
@@ -125,8 +125,7 @@ mutualinfo <- function(x, y, isXDiscrete = FALSE, isYDiscrete = FALSE,
   x_discrete <- isXDiscrete || is_label_type(x)
   y_discrete <- isYDiscrete || is_label_type(y)
   if (length(x) != length(y)) {
-    stop(sprintf("`x` and `y` must have the same length; got %d and %d", length(x), length(y)),
-         call. = FALSE)
+    abort(sprintf("`x` and `y` must have the same length; got %d and %d", length(x), length(y)))
   }
   if (x_discrete && y_discrete) {
     cx <- class_codes(x, "x", na.rm, min_classes = 1L)
@@ -146,10 +145,10 @@ mutualinfo <- function(x, y, isXDiscrete = FALSE, isYDiscrete = FALSE,
 # continuous feature, for one vector or, in memApply's fused path, every column of a matrix.
 mi_of_columns <- function(X, y, y_discrete, eps, na.rm, method, x_arg, y_arg) {
   if (!y_discrete) {
-    stop(sprintf(paste0("`%s` is continuous, and mutual information of two continuous variables is ",
-                        "not estimated here: discretise it, e.g. %s <- cut(%s, breaks = 10), or pass ",
-                        "is%sDiscrete = TRUE if its values are class labels"),
-                 y_arg, y_arg, y_arg, toupper(y_arg)), call. = FALSE)
+    abort(sprintf(paste0("`%s` is continuous, and mutual information of two continuous variables is ",
+                         "not estimated here: discretise it, e.g. %s <- cut(%s, breaks = 10), or pass ",
+                         "is%sDiscrete = TRUE if its values are class labels"),
+                  y_arg, y_arg, y_arg, toupper(y_arg)))
   }
   score_columns(X, class_codes(y, y_arg, na.rm), method, eps, na.rm, x_arg)$mi
 }
@@ -172,8 +171,7 @@ fused_mutualinfo <- function(X, MARGIN, FUN, vars) {
   check_eps(args$eps)
   y <- args$y
   if (length(y) != nrow(X)) {
-    stop(sprintf("`y` must have one label per row of `X` (%d); got %d", nrow(X), length(y)),
-         call. = FALSE)
+    abort(sprintf("`y` must have one label per row of `X` (%d); got %d", nrow(X), length(y)))
   }
   scores <- mi_of_columns(X, y, args$isYDiscrete || is_label_type(y), args$eps, args$na.rm, method,
                           "X", "y")
@@ -226,12 +224,11 @@ mi_scores <- function(X, y, method = c("pde", "memshare"), na.rm = FALSE,
   on.exit(target$done(), add = TRUE)
   X <- target$data
   if (nrow(X) != length(y)) {
-    stop(sprintf("`y` must have one label per row of `X` (%d); got %d", nrow(X), length(y)),
-         call. = FALSE)
+    abort(sprintf("`y` must have one label per row of `X` (%d); got %d", nrow(X), length(y)))
   }
   if (is.double(y) && !is_label_type(y) && any(y != round(y), na.rm = TRUE)) {
-    stop(paste0("`y` is continuous (not whole numbers): discretise it, e.g. y <- cut(y, breaks = 10), ",
-                "or give class labels as a factor"), call. = FALSE)
+    abort(paste0("`y` is continuous (not whole numbers): discretise it, e.g. y <- cut(y, breaks = 10), ",
+                 "or give class labels as a factor"))
   }
   cy <- class_codes(y, "y", na.rm)
   scores <- score_columns(X, cy, method, eps, na.rm, "X")
@@ -244,20 +241,19 @@ is_label_type <- function(y) is.factor(y) || is.character(y) || is.logical(y)
 
 check_flag <- function(x, arg) {
   if (!is.logical(x) || length(x) != 1L || is.na(x)) {
-    stop(sprintf("`%s` must be TRUE or FALSE; got %s", arg, describe_object(x)), call. = FALSE)
+    abort(sprintf("`%s` must be TRUE or FALSE; got %s", arg, describe_object(x)))
   }
 }
 
 check_eps <- function(eps) {
   if (!is.numeric(eps) || length(eps) != 1L || is.na(eps) || eps < 0) {
-    stop(sprintf("`eps` must be a single non-negative number; got %s", describe_object(eps)),
-         call. = FALSE)
+    abort(sprintf("`eps` must be a single non-negative number; got %s", describe_object(eps)))
   }
 }
 
 feature_values <- function(x, arg) {
   if (!(is.numeric(x) || is.logical(x)) || is.factor(x) || (!is.null(dim(x)) && !is_lazy(x))) {
-    stop(sprintf("`%s` must be a numeric vector; got %s", arg, describe_object(x)), call. = FALSE)
+    abort(sprintf("`%s` must be a numeric vector; got %s", arg, describe_object(x)))
   }
 }
 
@@ -265,18 +261,15 @@ feature_values <- function(x, arg) {
 # their entropy; errors for NA without na.rm and for fewer than `min_classes` classes.
 class_codes <- function(y, arg, na.rm, min_classes = 2L) {
   if (!(is.atomic(y) && is.null(dim(y))) || is.complex(y) || is.raw(y)) {
-    stop(sprintf("`%s` must be a vector of class labels; got %s", arg, describe_object(y)),
-         call. = FALSE)
+    abort(sprintf("`%s` must be a vector of class labels; got %s", arg, describe_object(y)))
   }
   if (!na.rm && anyNA(y)) {
-    stop(sprintf("`%s` has NA values; pass na.rm = TRUE to leave those observations out", arg),
-         call. = FALSE)
+    abort(sprintf("`%s` has NA values; pass na.rm = TRUE to leave those observations out", arg))
   }
   f <- if (is.factor(y)) droplevels(y) else factor(y)
   counts <- tabulate(f, nlevels(f))
   if (nlevels(f) < min_classes) {
-    stop(sprintf("`%s` must have at least %d classes; got %d", arg, min_classes, nlevels(f)),
-         call. = FALSE)
+    abort(sprintf("`%s` must have at least %d classes; got %d", arg, min_classes, nlevels(f)))
   }
   p <- counts / sum(counts)
   list(codes = as.integer(f) - 1L, n = nlevels(f), levels = levels(f),
@@ -304,8 +297,8 @@ score_columns <- function(X, cy, method, eps, na.rm, arg) {
     j <- which(out$non_finite > 0)
     where <- if (is_matrix) sprintf(" (%d column%s, the first is column %d)", length(j),
                                     if (length(j) > 1L) "s" else "", j[1]) else ""
-    stop(sprintf("`%s` has NA, NaN or infinite values%s; pass na.rm = TRUE to leave those observations out",
-                 arg, where), call. = FALSE)
+    abort(sprintf("`%s` has NA, NaN or infinite values%s; pass na.rm = TRUE to leave those observations out",
+                  arg, where))
   }
   if (any(out$dropped > 0)) {
     j <- which(out$dropped > 0)
@@ -346,8 +339,7 @@ top <- function(x, k = 10, ...) UseMethod("top")
 #' @export
 top.mi_scores <- function(x, k = 10, ...) {
   if (!is.numeric(k) || length(k) != 1L || is.na(k) || k < 0) {
-    stop(sprintf("`k` must be a single non-negative number; got %s", describe_object(k)),
-         call. = FALSE)
+    abort(sprintf("`k` must be a single non-negative number; got %s", describe_object(k)))
   }
   idx <- utils::head(attr(x, "ranking"), k)
   out <- data.frame(rank = seq_along(idx), column = idx)

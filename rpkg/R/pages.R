@@ -27,14 +27,14 @@ variable_spec <- function(x, name) {
     ok <- vapply(x, is_plain_numeric, logical(1))
     if (!all(ok)) {
       i <- which(!ok)[1]
-      stop(sprintf("%s is a list, so each element must be a numeric vector or matrix; element %d is %s",
-                   what, i, describe_object(x[[i]])), call. = FALSE)
+      abort(sprintf("%s is a list, so each element must be a numeric vector or matrix; element %d is %s",
+                    what, i, describe_object(x[[i]])))
     }
     return(list(values = unname(x), attrs = lapply(x, attr_blob), list_attrs = attr_blob(x),
                 is_list = TRUE))
   }
-  stop(sprintf("%s must be a double, integer or logical vector or matrix, or a list of them; got %s",
-               what, describe_object(x)), call. = FALSE)
+  abort(sprintf("%s must be a double, integer or logical vector or matrix, or a list of them; got %s",
+                what, describe_object(x)))
 }
 
 #' Register variables as shared pages
@@ -70,19 +70,19 @@ variable_spec <- function(x, name) {
 registerVariables <- function(namespace, variableList) {
   check_string(namespace, "namespace")
   if (!is.list(variableList) || !is.null(oldClass(variableList))) {
-    stop(sprintf("`variableList` must be a named list of numeric vectors or matrices; got %s",
-                 describe_object(variableList)), call. = FALSE)
+    abort(sprintf("`variableList` must be a named list of numeric vectors or matrices; got %s",
+                  describe_object(variableList)))
   }
   if (length(variableList) == 0L) return(invisible(character()))
   nms <- names(variableList)
   unnamed <- if (is.null(nms)) seq_along(variableList) else which(is.na(nms) | !nzchar(nms))
   if (length(unnamed)) {
-    stop(sprintf("every element of `variableList` must be named; element(s) %s have no name",
-                 paste(unnamed, collapse = ", ")), call. = FALSE)
+    abort(sprintf("every element of `variableList` must be named; element(s) %s have no name",
+                  paste(unnamed, collapse = ", ")))
   }
   if (anyDuplicated(nms)) {
-    stop(sprintf("`variableList` names must be unique; '%s' appears more than once",
-                 nms[anyDuplicated(nms)]), call. = FALSE)
+    abort(sprintf("`variableList` names must be unique; '%s' appears more than once",
+                  nms[anyDuplicated(nms)]))
   }
   for (nm in nms) check_string(nm, "names(variableList)")
   specs <- Map(variable_spec, variableList, nms)
@@ -265,8 +265,8 @@ memshare_gc <- function(namespace, cluster = NULL) {
   check_string(namespace, "namespace")
   if (!is.null(cluster)) {
     if (!inherits(cluster, "cluster")) {
-      stop(sprintf("`cluster` must be a cluster from parallel::makeCluster() or NULL; got %s",
-                   describe_object(cluster)), call. = FALSE)
+      abort(sprintf("`cluster` must be a cluster from parallel::makeCluster() or NULL; got %s",
+                    describe_object(cluster)))
     }
     parallel::clusterCall(cluster, function(ns) {
       if (isNamespaceLoaded("lazyshare")) lazyshare::memshare_gc(ns)

@@ -22,5 +22,5 @@ pub use backend::{Backend, Program, StoreTarget};
 pub use chunks::{chunks, range_chunks, Chunk};
 pub use combine::OutValue;
 pub use counters::{Counters, COUNTERS};
-pub use poll::{map_indices, ExecError, Poll};
+pub use poll::{map_indices, run_steps, ExecError, Poll, Steps};
 pub use run::{run, run_prepared, LANES};

@@ -29,11 +29,15 @@ pub(super) fn polled<T: Send>(
     let start = Instant::now();
     std::thread::scope(|s| {
         let (finished, done_rx) = std::sync::mpsc::channel::<()>();
-        let worker = s.spawn(move || {
-            let out = work();
-            let _ = finished.send(());
-            out
-        });
+        // Named like the pool's threads, so that a panic hook can tell the runtime's threads from others.
+        let worker = std::thread::Builder::new()
+            .name("lazyshare-pass".into())
+            .spawn_scoped(s, move || {
+                let out = work();
+                let _ = finished.send(());
+                out
+            })
+            .expect("the system can start a thread");
         while done_rx.recv_timeout(Duration::from_millis(20)).is_err() && !worker.is_finished() {
             let (done, total) = progress();
             if !poll(done, total, start.elapsed().as_secs_f64()) {
@@ -77,4 +81,54 @@ pub fn map_indices<T: Send>(
     out.into_iter()
         .collect::<Option<Vec<T>>>()
         .ok_or(ExecError::Interrupted)
+}
+
+/// What a long computation that is not a pass (such as the O(n log n) univariate dcor) sees of its
+/// polling: it reports steps done and checks, between steps, whether it should stop.
+pub struct Steps<'a> {
+    done: &'a AtomicUsize,
+    cancel: &'a AtomicBool,
+}
+
+impl Steps<'_> {
+    pub fn advance(&self, k: usize) {
+        self.done.fetch_add(k, Ordering::Relaxed);
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Steps for work that is never polled: nothing reads them and nothing cancels.
+    pub fn unpolled<T>(work: impl FnOnce(&Steps) -> T) -> T {
+        let (done, cancel) = (AtomicUsize::new(0), AtomicBool::new(false));
+        work(&Steps {
+            done: &done,
+            cancel: &cancel,
+        })
+    }
+}
+
+/// `work` of about `total` steps, polled like a pass; `work` returns `None` when it saw the cancel.
+pub fn run_steps<T: Send>(
+    total: usize,
+    work: impl FnOnce(&Steps) -> Option<T> + Send,
+    poll: Option<Poll<'_>>,
+) -> Result<T, ExecError> {
+    let (done, cancel) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let steps = Steps {
+        done: &done,
+        cancel: &cancel,
+    };
+    let run = || work(&steps);
+    let out = match poll {
+        Some(poll) => polled(
+            run,
+            || (done.load(Ordering::Relaxed).min(total), total),
+            poll,
+            &cancel,
+        ),
+        None => run(),
+    };
+    out.ok_or(ExecError::Interrupted)
 }

@@ -75,6 +75,20 @@ pub fn map_indices<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Result<V
     )?)
 }
 
+/// `work` of about `total` steps off the calling thread, polled like a pass (progress, Ctrl-C): for long
+/// computations that are not passes.
+pub fn run_steps<T: Send>(
+    total: usize,
+    work: impl FnOnce(&exec::Steps) -> Option<T> + Send,
+) -> Result<T, PlanError> {
+    let mut poll = backend::poll();
+    Ok(exec::run_steps(
+        total,
+        work,
+        poll.as_mut().map(|p| p as exec::Poll<'_>),
+    )?)
+}
+
 /// Computes `target` (and whatever shares its passes).
 pub fn force(target: &Arc<Reducer>) -> Result<(), PlanError> {
     let batches = schedule::stages_after(target, &mut HashSet::new());

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::univariate::{dcov_univariate, Moments};
+use super::univariate::{dcov_univariate, univariate_steps, Moments, UnivariateDcov};
 use crate::graph::{self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Reducer};
 use crate::plan::{self, PlanError, StoreEval};
 
@@ -75,11 +75,18 @@ pub fn finish_u(m: Moments) -> [f64; 4] {
     [m.xy, r, m.xx, m.yy]
 }
 
+/// The O(n log n) univariate statistics, polled like a pass (progress, Ctrl-C).
+fn univariate(a: &[f64], b: &[f64]) -> Result<UnivariateDcov, PlanError> {
+    plan::run_steps(univariate_steps(a.len()), |steps| {
+        dcov_univariate(a, b, steps)
+    })
+}
+
 /// dCov², dVarX², dVarY² (V-statistics) of `x` and `y` with distances raised to `index`.
 pub fn v_moments(x: &Sample, y: &Sample, index: f64, method: Method) -> Result<Moments, PlanError> {
     if method == Method::Auto && index == 1.0 {
         if let (Some(a), Some(b)) = (x.univariate(), y.univariate()) {
-            return Ok(dcov_univariate(a, b).v);
+            return Ok(univariate(a, b)?.v);
         }
     }
     let n = x.n() as f64;
@@ -107,7 +114,7 @@ pub fn u_moments(x: &Sample, y: &Sample, method: Method) -> Result<Moments, Plan
     assert!(n >= 4.0, "U-statistics need n >= 4");
     if method == Method::Auto {
         if let (Some(a), Some(b)) = (x.univariate(), y.univariate()) {
-            return Ok(dcov_univariate(a, b).u.expect("n >= 4"));
+            return Ok(univariate(a, b)?.u.expect("n >= 4"));
         }
     }
     // Ã_ij = a_ij - a_i./(n-2) - a_.j/(n-2) + a../((n-1)(n-2)) off the diagonal, 0 on it. The passes use

@@ -19,6 +19,7 @@
 
 use rayon::prelude::*;
 
+use crate::exec::Steps;
 use crate::summary::Neumaier;
 
 /// dCov², dVarX², dVarY² of one kind (V- or U-statistic).
@@ -46,7 +47,9 @@ pub struct UnivariateDcov {
 /// Accuracy holds while |x|·|y| products stay far from overflow (|x|, |y| below about 1e150), as for any
 /// distance-covariance code. At most `u32::MAX` observations (indices are 32-bit to halve the memory
 /// traffic of the sorts and the tree).
-pub fn dcov_univariate(x: &[f64], y: &[f64]) -> UnivariateDcov {
+///
+/// It reports [`univariate_steps`] steps and stops (`None`) soon after `steps` says cancel.
+pub fn dcov_univariate(x: &[f64], y: &[f64], steps: &Steps) -> Option<UnivariateDcov> {
     assert_eq!(
         x.len(),
         y.len(),
@@ -68,14 +71,27 @@ pub fn dcov_univariate(x: &[f64], y: &[f64]) -> UnivariateDcov {
             xx: 0.0,
             yy: 0.0,
         };
-        return UnivariateDcov { v: zero, u: None };
+        return Some(UnivariateDcov { v: zero, u: None });
     }
-    crate::pool::install(|| moments(x, y))
+    crate::pool::install(|| moments(x, y, steps))
 }
 
-fn moments(x: &[f64], y: &[f64]) -> UnivariateDcov {
+/// Steps of [`dcov_univariate`] for n observations: one per block of the Fenwick passes, and one for
+/// each of the sorts, the row sums and the rest.
+pub fn univariate_steps(n: usize) -> usize {
+    n.div_ceil(STEP_ROWS) + 3
+}
+
+/// Rows of a Fenwick pass between two checks for cancellation (a few milliseconds of work).
+const STEP_ROWS: usize = 1 << 16;
+
+fn moments(x: &[f64], y: &[f64], steps: &Steps) -> Option<UnivariateDcov> {
     let n = x.len();
     let (sx, sy) = rayon::join(|| Sorted::new(x), || Sorted::new(y));
+    steps.advance(1);
+    if steps.cancelled() {
+        return None;
+    }
 
     // S2 and S3 for the three pairings, from the row sums a_i. and b_i.
     let (ra, rb) = rayon::join(|| row_sums(&sx), || row_sums(&sy));
@@ -91,8 +107,9 @@ fn moments(x: &[f64], y: &[f64]) -> UnivariateDcov {
         rb.total.mul(rb.total),
     );
     drop((ra, rb));
+    steps.advance(1);
 
-    let s1 = sum_abs_products(&sx, &sy, y);
+    let s1 = sum_abs_products(&sx, &sy, y, steps)?;
     let s1a = sum_squared_differences(&sx.vals);
     let s1b = sum_squared_differences(&sy.vals);
 
@@ -107,7 +124,8 @@ fn moments(x: &[f64], y: &[f64]) -> UnivariateDcov {
         xx: u_statistic(nf, s1a, s2a, s3a),
         yy: u_statistic(nf, s1b, s2b, s3b),
     });
-    UnivariateDcov { v, u }
+    steps.advance(1);
+    Some(UnivariateDcov { v, u })
 }
 
 /// `S1/n² − 2S2/n³ + S3/n⁴`, as `(n(n·S1 − 2S2) + S3)/n⁴` so that only the last step rounds to f64.
@@ -333,7 +351,7 @@ struct Node([f64; 4]);
 ///
 /// The four sums run as two trees on the two cores, {1, x} and {y, xy}; each tree's share of S_G is a
 /// fixed sum in a fixed order, so the result does not depend on the thread count.
-fn sum_abs_products(sx: &Sorted, sy: &Sorted, y: &[f64]) -> Dd {
+fn sum_abs_products(sx: &Sorted, sy: &Sorted, y: &[f64], steps: &Steps) -> Option<Dd> {
     let n = sx.vals.len();
     // y-rank and centred y of each element in x-order, gathered once so that both passes read in order.
     let ry = sy.ranks();
@@ -351,6 +369,7 @@ fn sum_abs_products(sx: &Sorted, sy: &Sorted, y: &[f64]) -> Dd {
         || {
             concordant_pass(
                 &q,
+                (steps, false),
                 |i| {
                     let (big, rest) = gx.split(xv[i]);
                     [1.0, big, rest, 0.0]
@@ -366,6 +385,7 @@ fn sum_abs_products(sx: &Sorted, sy: &Sorted, y: &[f64]) -> Dd {
         || {
             concordant_pass(
                 &q,
+                (steps, true),
                 |i| {
                     let (y_big, y_rest) = gy.split(yv[i]);
                     let xy = two_prod(xv[i], yv[i]);
@@ -384,20 +404,30 @@ fn sum_abs_products(sx: &Sorted, sy: &Sorted, y: &[f64]) -> Dd {
         sum_xy = sum_xy.add(two_prod(a, b));
     }
     let c = sum_xy.mul_f64(n as f64).sub(sum_x.mul(sum_y));
-    part_x.add(part_y).mul_f64(2.0).sub(c).mul_f64(2.0)
+    Some(part_x?.add(part_y?).mul_f64(2.0).sub(c).mul_f64(2.0))
 }
 
 /// `Σ_i term(i, G(i))`, where `G(i)` is the sum of `lanes(t)` over the t before i (in x-order) with
-/// `q_t < q_i`, from a Fenwick tree over the y-ranks q.
+/// `q_t < q_i`, from a Fenwick tree over the y-ranks q. Both passes stop at the cancel; one of them
+/// (`report` true) counts its blocks as steps.
 fn concordant_pass(
     q: &[u32],
+    (steps, report): (&Steps, bool),
     lanes: impl Fn(usize) -> [f64; 4],
     term: impl Fn(usize, &[f64; 4]) -> Dd,
-) -> Dd {
+) -> Option<Dd> {
     let n = q.len();
     let mut tree = vec![Node::default(); n + 1];
     let mut total = Dd::ZERO;
     for (i, &qi) in q.iter().enumerate() {
+        if i % STEP_ROWS == 0 && i > 0 {
+            if report {
+                steps.advance(1);
+            }
+            if steps.cancelled() {
+                return None;
+            }
+        }
         let qi = qi as usize;
         let mut g = [0.0; 4];
         let mut k = qi;
@@ -419,7 +449,7 @@ fn concordant_pass(
         // passes, so each term is exact or double-double.
         total = total.add(term(i, &g));
     }
-    total
+    Some(total)
 }
 
 /// `v·(big + rest)` in double-double.

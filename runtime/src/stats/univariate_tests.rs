@@ -4,6 +4,41 @@ use super::*;
 use crate::summary::Neumaier;
 use crate::testutil::Rng;
 
+/// The statistics of a computation nobody polls or cancels.
+fn dcov_univariate(x: &[f64], y: &[f64]) -> UnivariateDcov {
+    Steps::unpolled(|steps| super::dcov_univariate(x, y, steps)).expect("never cancelled")
+}
+
+#[test]
+fn polling_sees_every_step_and_a_cancel_stops_the_computation() {
+    let x = crate::testutil::noise(300_000, 3);
+    let y: Vec<f64> = x
+        .iter()
+        .zip(crate::testutil::noise(300_000, 4))
+        .map(|(a, b)| a + b)
+        .collect();
+    let total = univariate_steps(x.len());
+    let mut seen = (0, 0);
+    let mut watch = |done: usize, of: usize, _secs: f64| {
+        seen = (seen.0.max(done), of);
+        true
+    };
+    let polled = crate::exec::run_steps(
+        total,
+        |s| super::dcov_univariate(&x, &y, s),
+        Some(&mut watch),
+    );
+    assert_eq!(polled.unwrap().v, dcov_univariate(&x, &y).v);
+    assert!(seen.1 == total && seen.0 <= total);
+    let mut stop = |_: usize, _: usize, _: f64| false;
+    let stopped = crate::exec::run_steps(
+        total,
+        |s| super::dcov_univariate(&x, &y, s),
+        Some(&mut stop),
+    );
+    assert_eq!(stopped.err(), Some(crate::exec::ExecError::Interrupted));
+}
+
 /// The definitions of §1.2–1.3, O(n²) time and O(n) memory: double-centred (V, diagonal included) and
 /// U-centred (diagonal 0) distance matrices, entry by entry.
 fn brute(x: &[f64], y: &[f64]) -> (Moments, Option<Moments>) {
