@@ -39,7 +39,7 @@
 #' where they differ on purpose. [deferred()] runs existing R code (such as
 #' energy's `DCOR`) with lazy-aware functions in scope.
 #'
-#' @section Forcing: when values are computed, and what fuses:
+#' @section Forcing (when values are computed, and what fuses):
 #' A value is computed when R needs it: `if`, `print()`, subsetting,
 #' [materialize()], or a function without a lazy form. That *force* runs
 #' every reducer still pending over the same grid of data in one pass: in
@@ -48,7 +48,7 @@
 #' second, each pass visiting the data once on every core. A pass whose
 #' estimated work exceeds `lazy_options()$jit_min_work` is compiled to
 #' native code; smaller ones are interpreted. Reading elements (`x[i]`,
-#' [head()][utils::head()], `str()`, the preview `print()` shows for big
+#' [`head()`][utils::head], `str()`, the preview `print()` shows for big
 #' objects) computes only the elements read, after the reducers they depend
 #' on; `summary()` of a lazy vector materialises it once, since its
 #' quantiles need every value. Nothing larger than
@@ -58,7 +58,7 @@
 #' passes, elements and materialisations that did run.
 #'
 #' @section Statistics:
-#' [dcor()], [dcov()], [DCOR()], [dcovU()] and [bcdcor()] are energy's
+#' [dcor()], [dcov()], [`DCOR()`][dcor], [dcovU()] and [bcdcor()] are energy's
 #' distance statistics in O(n) memory (O(n log n) time for univariate
 #' samples). [mi_scores()] ranks the columns of a matrix by mutual
 #' information with class labels, [mutualinfo()] scores one; [pde()] and
@@ -73,7 +73,7 @@
 #' x <- lazy(matrix(rnorm(2e5), 2e4, 10))
 #' s <- colSums(x * x)             # a pending reducer: nothing computed yet
 #' m <- colMeans(x)                # a second one over the same grid
-#' lazy_stats(reset = TRUE)
+#' invisible(lazy_stats(reset = TRUE))
 #' s[1:3]                          # forces both in one pass
 #' m[1:3]                          # remembered: no new pass
 #' lazy_stats()$passes

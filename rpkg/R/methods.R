@@ -349,16 +349,13 @@ format.lazyshare <- function(x, ...) format(eager(x), ...)
 #' @seealso [lazy()], [lazy_stats()], [lazy-differences].
 #' @examples
 #' z <- rnorm(5000)
-#' d <- as.matrix(dist(lazy(z)))      # 5000 x 5000, nothing computed
-#' lazy_stats(reset = TRUE)
-#' head(d, c(6, 4))                  # the first 6 rows of the first 4 columns
+#' d <- as.matrix(dist(lazy(z)))  # 5000 x 5000, nothing computed
+#' invisible(lazy_stats(reset = TRUE))
+#' head(d, c(6, 4))                # the first 6 rows of the first 4 columns
 #' tail(d, c(2, 3))
-#' lazy_stats()$elements_read          # 6 * 4 + 2 * 3 = 30 distances
-#' summary(sqrt(lazy(abs(z))))          # materialises 5000 values once
-#' @name lazy-summary
-#' @aliases summary.lazyshare
-NULL
-
+#' lazy_stats()$elements_read      # 6 * 4 + 2 * 3 = 30 distances
+#' summary(sqrt(lazy(abs(z))))     # materialises 5000 values once
+#' @aliases lazy-summary
 #' @export
 summary.lazyshare <- function(object, ...) summary(eager(object), ...)
 
