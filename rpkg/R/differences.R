@@ -57,7 +57,9 @@
 #' headed by its expression, so that printing a 2.5e9-element lazy matrix
 #' computes 36 values. Smaller ones print exactly as R prints their values.
 #' `str()` prints what it prints for the eager value (computing only the
-#' values it shows); `format()` returns R's strings.
+#' values it shows); `format()` returns R's strings. `head()` and `tail()`
+#' compute only the values they return, and `summary()` materialises the
+#' value once (see [summary.lazyshare()]); both give R's exact results.
 #'
 #' @section R's own paths for classed objects:
 #' Some base functions treat classed arguments differently from plain ones.

@@ -69,7 +69,7 @@ is_lazy <- function(x) .Call(lzs_is_lazy, x)
 #' @rdname lazy
 #' @export
 materialize <- function(x) {
-  if (inherits(x, "lazyshare_concat")) return(as.vector(x))
+  if (inherits(x, "lazyshare_concat")) return(concat_value(x))
   if (!is_lazy(x) && !inherits(x, lazy_class)) return(x)
   v <- if (is_lazy(x)) .Call(lzs_materialize, x) else x
   a <- eager_attributes(x)
@@ -160,9 +160,11 @@ print.lazy_options <- function(x, ...) {
 #'
 #' @param reset If `TRUE`, the counters are set to zero after being read.
 #' @return A named list: `passes` (fused passes over data), `elements`
-#'   (elements visited by them), `materializations`, `interp_runs` and
-#'   `jit_runs` (kernel runs by backend), `kernels_compiled`, `cache_hits`,
-#'   `compile_ns`, `fused_applies` and `worker_applies`.
+#'   (elements visited by them), `elements_read` (elements computed outside
+#'   passes, where R reads them: `x[i]`, `head()`, print previews),
+#'   `materializations`, `interp_runs` and `jit_runs` (kernel runs by
+#'   backend), `kernels_compiled`, `cache_hits`, `compile_ns`,
+#'   `fused_applies` and `worker_applies` (the paths [memApply()] took).
 #' @examples
 #' lazy_stats(reset = TRUE)
 #' x <- lazy(rnorm(1e5))

@@ -251,10 +251,35 @@ Summary.lazyshare_concat <- function(..., na.rm = FALSE) {
   do.call(.Generic, c(parts, list(na.rm = na.rm)))
 }
 
+# The value c() would have given: the parts' values combined by R's own c(), names included.
+concat_value <- function(x) do.call(c, lapply(x$parts, eager))
+
 #' @export
-as.vector.lazyshare_concat <- function(x, mode = "any") {
-  as.vector(do.call(c, lapply(x$parts, eager)), mode)
+as.vector.lazyshare_concat <- function(x, mode = "any") as.vector(concat_value(x), mode)
+
+# Elements `positions` (increasing) of a concatenation, computing only the parts they fall in. Every part
+# contributes, the others as zero-length subsets, so that R's c() gives the type and names it gives for
+# the whole.
+concat_elements <- function(x, positions) {
+  lens <- vapply(x$parts, function(p) as.numeric(length(p)), 0)
+  starts <- cumsum(c(0, lens[-length(lens)]))
+  pieces <- Map(function(p, start, len) p[positions[positions > start & positions <= start + len] - start],
+                x$parts, starts, lens)
+  do.call(c, pieces)
 }
+
+#' @exportS3Method utils::head lazyshare_concat
+head.lazyshare_concat <- function(x, n = 6L, ...) {
+  concat_elements(x, utils::head(seq_len(length(x)), n))
+}
+
+#' @exportS3Method utils::tail lazyshare_concat
+tail.lazyshare_concat <- function(x, n = 6L, ...) {
+  concat_elements(x, utils::tail(seq_len(length(x)), n))
+}
+
+#' @export
+summary.lazyshare_concat <- function(object, ...) summary(concat_value(object), ...)
 
 #' @export
 print.lazyshare_concat <- function(x, ...) {
@@ -292,6 +317,47 @@ print.lazyshare <- function(x, ...) {
 
 #' @export
 format.lazyshare <- function(x, ...) format(eager(x), ...)
+
+#' Summaries, heads and tails of lazy objects
+#'
+#' `head()` and `tail()` of a lazy vector, matrix or `dist` object are R's
+#' own methods, and cost only what they return: they subset, and
+#' subsetting a lazy object computes just the elements it returns (after
+#' the pending reducers those depend on). `head(as.matrix(dist(lazy(z))))`
+#' for 50,000 observations computes 6 x 50,000 distances and materialises
+#' nothing. The results are `identical()` to `head()` and `tail()` of the
+#' materialised value: names, dimnames, negative `n`, `n` per dimension and
+#' `keepnums` included. `lazy_stats()$elements_read` counts the values
+#' computed this way.
+#'
+#' `summary()` needs every value, since its quantiles are order statistics.
+#' Of a lazy object it materialises the value once, in one parallel pass,
+#' and returns R's `summary()` of it, so the result is `identical()` to
+#' R's, for vectors, matrices and `dist` objects alike. That is refused,
+#' with the memory it would need, beyond `lazy_options()$max_materialize`.
+#' (Taking the minimum, maximum and mean from fused reducers would not spare
+#' the materialisation the quartiles need, and would add a pass.)
+#'
+#' Of a large concatenation of lazy objects (see [lazy-differences])
+#' `head()` and `tail()` compute only the parts they show, and `summary()`
+#' materialises it.
+#'
+#' @param object A lazy object.
+#' @param ... Passed to [summary()] of the materialised value (`digits`,
+#'   `quantile.type`, `maxsum`).
+#' @return What [summary()] returns for the materialised value.
+#' @seealso [lazy()], [lazy_stats()], [lazy-differences].
+#' @examples
+#' z <- rnorm(5000)
+#' d <- as.matrix(dist(lazy(z)))  # 5000 x 5000, nothing computed
+#' invisible(lazy_stats(reset = TRUE))
+#' head(d, c(6, 4))                # the first 6 rows of the first 4 columns
+#' tail(d, c(2, 3))
+#' lazy_stats()$elements_read      # 6 * 4 + 2 * 3 = 30 distances
+#' summary(sqrt(lazy(abs(z))))     # materialises 5000 values once
+#' @aliases lazy-summary
+#' @export
+summary.lazyshare <- function(object, ...) summary(eager(object), ...)
 
 # str() reads only the first few values: on the undressed object it prints exactly what it prints for
 # the eager value, computing only those.

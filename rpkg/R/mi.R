@@ -61,7 +61,10 @@ numeric_vector <- function(x, arg, min_finite) {
 #'
 #' memshare's `mutualinfo()`, with its name and arguments, in nats. For a
 #' continuous `x` and discrete `y` it estimates the density of `x` in every
-#' class and compares it with the density of `x` overall:
+#' class and compares it with the density of `x` overall, in one of the two
+#' ways described under Details.
+#'
+#' The two estimators for a continuous `x`:
 #'
 #' * `method = "pde"` (the default) uses Pareto density estimation (see
 #'   [pde()]) with the exact radius and kernels of the whole `x`, and every

@@ -158,8 +158,8 @@ test_that("options are validated and named", {
   expect_error(lazy_options(progress = NA), "`progress` must be TRUE or FALSE")
   expect_error(lazy(letters), "`x` must be a numeric or logical vector")
   expect_error(lazy(data.frame(a = "x")), "non-numeric column 'a'")
-  expect_named(lazy_stats(), c("passes", "elements", "materializations", "interp_runs", "jit_runs",
-                               "kernels_compiled", "cache_hits", "compile_ns", "fused_applies",
+  expect_named(lazy_stats(), c("passes", "elements", "elements_read", "materializations", "interp_runs",
+                               "jit_runs", "kernels_compiled", "cache_hits", "compile_ns", "fused_applies",
                                "worker_applies"))
 })
 

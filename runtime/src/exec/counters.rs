@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Counters {
     pub passes: AtomicU64,
     pub elements: AtomicU64,
+    /// Elements computed a range at a time outside passes, mostly for R's element accessors (Elt,
+    /// Get_region): what `x[i]`, `head()` and print previews cost, which the pass counts cannot show.
+    pub elements_read: AtomicU64,
     pub materializations: AtomicU64,
     pub interp_runs: AtomicU64,
     pub jit_runs: AtomicU64,
@@ -23,6 +26,7 @@ pub struct Counters {
 pub static COUNTERS: Counters = Counters {
     passes: AtomicU64::new(0),
     elements: AtomicU64::new(0),
+    elements_read: AtomicU64::new(0),
     materializations: AtomicU64::new(0),
     interp_runs: AtomicU64::new(0),
     jit_runs: AtomicU64::new(0),
@@ -40,6 +44,7 @@ impl Counters {
         vec![
             ("passes", r(&self.passes)),
             ("elements", r(&self.elements)),
+            ("elements_read", r(&self.elements_read)),
             ("materializations", r(&self.materializations)),
             ("interp_runs", r(&self.interp_runs)),
             ("jit_runs", r(&self.jit_runs)),
@@ -55,6 +60,7 @@ impl Counters {
         for c in [
             &self.passes,
             &self.elements,
+            &self.elements_read,
             &self.materializations,
             &self.interp_runs,
             &self.jit_runs,

@@ -64,6 +64,9 @@ impl StoreEval {
 
     /// Writes elements `start..start + out.len()` (column-major) into `out`.
     pub fn eval(&self, start: u64, out: &mut [f64]) {
+        COUNTERS
+            .elements_read
+            .fetch_add(out.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let chunks = exec::range_chunks(self.kernel.domain, start, out.len() as u64);
         let target = StoreTarget::new(out, start);
         let outs = exec::run_prepared(
