@@ -91,8 +91,10 @@ realize <- function(x, limit = 1e6) {
 #' Thresholds of the lazy runtime
 #'
 #' `lazy_options()` returns the thresholds in force, and where each value
-#' came from; named arguments change them (for this session) and the new
-#' values are returned invisibly.
+#' came from; named arguments change them (for this session) and, as with
+#' [options()], the values before the change are returned invisibly, so that
+#' `old <- lazy_options(threads = 1)` followed by `do.call(lazy_options, old)`
+#' restores them.
 #'
 #' Every threshold can also be set before the package loads, with
 #' `options(lazyshare.<name> = value)` (in `.Rprofile`, or on cluster
@@ -130,11 +132,11 @@ realize <- function(x, limit = 1e6) {
 #'   1e-15 of R's). Matrix reducers are always fused.
 #' @return A named list of all thresholds, of class `lazy_options`, whose
 #'   attribute `source` says where each value came from (`"default"`, an R
-#'   option, an environment variable, or `"lazy_options()"`).
+#'   option, an environment variable, or `"lazy_options()"`): the values in
+#'   force, or, when some are set, those before (invisibly).
 #' @examples
 #' lazy_options()
-#' old <- lazy_options()
-#' lazy_options(threads = 1)
+#' old <- lazy_options(threads = 1)
 #' lazy_options()$threads
 #' do.call(lazy_options, old)
 #' @export
@@ -143,9 +145,10 @@ lazy_options <- function(threads, defer_min_len, jit_min_work, max_depth, chunk_
   given <- as.list(match.call())[-1]
   if (!length(given)) return(options_in_force())
   new <- mget(names(given), envir = environment())
+  old <- options_in_force()
   .Call(lzs_options, new)
   settings$source[names(new)] <- "lazy_options()"
-  invisible(options_in_force())
+  invisible(old)
 }
 
 #' @export

@@ -41,7 +41,9 @@ test_that("an option the package cannot use is ignored with a warning that names
 test_that("lazy_options() says where each value came from, and prints as a table", {
   old <- lazy_options()
   on.exit(do.call(lazy_options, old))
-  lazy_options(jit_min_work = 5e6)
+  before <- lazy_options(jit_min_work = 5e6)
+  # As with options(): setting returns the values before the change.
+  expect_identical(before$jit_min_work, old$jit_min_work)
   o <- lazy_options()
   expect_s3_class(o, "lazy_options")
   expect_identical(attr(o, "source")[["jit_min_work"]], "lazy_options()")
