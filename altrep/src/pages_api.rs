@@ -7,6 +7,7 @@ use std::os::raw::c_int;
 use lazyshare_runtime::pages::{
     sweep, ArraySpec, DType, Kind, Page, PageError, PageName, PageSpec, PageWriter, Registry,
 };
+use lazyshare_runtime::plan;
 
 use crate::error::{RError, RResult};
 use crate::guard::entry;
@@ -64,6 +65,25 @@ fn source(x: SEXP, attrs: &[u8], what: &str) -> RResult<Source> {
 
 /// Copies the R data of `src` into array `i` of the page: in parallel from memory when R has the data in
 /// memory, else (an ALTREP vector without a data pointer) region by region.
+/// Copies `data` into array `i` in slices, polled like a pass: a registration of gigabytes shows progress
+/// and stops at Ctrl-C (the writer, dropped unpublished, removes the half-written page).
+fn copy_polled(w: &mut PageWriter, i: usize, data: &[u8]) -> RResult<()> {
+    const SLICE: usize = 256 << 20;
+    let copied = plan::run_steps(data.len().div_ceil(SLICE), |steps| {
+        for (k, part) in data.chunks(SLICE).enumerate() {
+            if steps.cancelled() {
+                return None;
+            }
+            if let Err(e) = w.write_at(i, (k * SLICE) as u64, part) {
+                return Some(Err(e));
+            }
+            steps.advance(1);
+        }
+        Some(Ok(()))
+    })?;
+    Ok(copied?)
+}
+
 fn copy_into(w: &mut PageWriter, i: usize, src: &Source) -> RResult<()> {
     let bytes = src.spec.bytes() as usize;
     if bytes == 0 {
@@ -74,7 +94,7 @@ fn copy_into(w: &mut PageWriter, i: usize, src: &Source) -> RResult<()> {
     if !ptr.is_null() {
         // SAFETY: R's data pointer covers length × element size bytes; R does not run while we copy.
         let data = unsafe { std::slice::from_raw_parts(ptr, bytes) };
-        return Ok(w.fill(i, data)?);
+        return copy_polled(w, i, data);
     }
     const REGION: usize = 1 << 20;
     let mut buf = vec![0u8; REGION * 8];

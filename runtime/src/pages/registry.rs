@@ -166,7 +166,7 @@ mod tests {
 
     fn register(reg: &mut Registry, name: &PageName, data: &[f64]) {
         let mut w = PageWriter::create(name, &f64_spec(data.len() as u64, vec![])).unwrap();
-        w.fill(0, as_bytes(data)).unwrap();
+        w.write_at(0, 0, as_bytes(data)).unwrap();
         reg.adopt(w.publish());
     }
 
