@@ -1,7 +1,8 @@
 //! `LazyVector`: an R double, integer or logical vector whose values are a node of the lazy graph, computed only
 //! where R looks. Elt and Get_region evaluate just the elements asked for (after forcing the reducers
 //! the node needs); Dataptr materialises into an R vector kept in data2, refused beyond the
-//! `max_materialize` limit. An object shown as a `dist` views the lower triangle of its square node.
+//! `max_materialize` limit, and so does Dataptr_or_null of a double of at most 2^20 elements (R's print
+//! needs it). An object shown as a `dist` views the lower triangle of its square node.
 
 use std::cell::{Cell, OnceCell};
 use std::os::raw::{c_int, c_void};
@@ -97,6 +98,7 @@ pub fn register_classes(dll: *mut DllInfo) {
                 R_set_altvec_Dataptr_or_null_method(cls, Some(dataptr_or_null));
                 use_r_defaults(Class(cls));
             }
+            R_set_altvec_Dataptr_or_null_method(real, Some(real_dataptr_or_null));
             R_set_altreal_Elt_method(real, Some(real_elt));
             R_set_altreal_Get_region_method(real, Some(real_get_region));
             R_set_altinteger_Elt_method(integer, Some(int_elt));
@@ -305,6 +307,26 @@ unsafe extern "C" fn dataptr_or_null(x: SEXP) -> *const c_void {
     method(|| {
         // SAFETY: v is the vector in data2.
         Ok(materialised(x).map_or(std::ptr::null(), |v| unsafe { DATAPTR(v) } as *const c_void))
+    })
+}
+
+/// R formats a double vector it cannot point into one 512-value region at a time and merges the
+/// regions' formats wrongly (R 4.2's `formatRealS`: the widest width, the digits of the first region
+/// that has any, the widest exponent), so `print()` of a long double vector R reads by region shows
+/// digits and widths no eager vector has. Doubles of at most `POINTED_MAX` elements therefore hand R
+/// their materialised values (cheap at that size); longer ones stay lazy, read by region, as the
+/// promise of never materialising in between asks. Integers and logicals merge correctly, and stay lazy.
+unsafe extern "C" fn real_dataptr_or_null(x: SEXP) -> *const c_void {
+    /// 8 MiB of doubles.
+    const POINTED_MAX: u64 = 1 << 20;
+    method(|| {
+        let len = lazy(x).len();
+        if materialised(x).is_none() && (len > POINTED_MAX || plan::check_size_of(len).is_err()) {
+            return Ok(std::ptr::null());
+        }
+        let v = materialise(x)?;
+        // SAFETY: v is the REALSXP in data2.
+        Ok(unsafe { DATAPTR(v) } as *const c_void)
     })
 }
 

@@ -59,7 +59,13 @@
 #' `str()` prints what it prints for the eager value (computing only the
 #' values it shows); `format()` returns R's strings. `head()` and `tail()`
 #' compute only the values they return, and `summary()` materialises the
-#' value once (see [summary.lazyshare()]); both give R's exact results.
+#' value once (see [summary.lazyshare()]); both give R's exact results. A lazy
+#' double vector R treats as a plain one (after `as.numeric()` or
+#' `unclass()`) is materialised when R reads it whole (`print()`, `sum()`,
+#' `sort()`) if it has at most 2^20 elements: R 4.2 prints a vector it reads
+#' 512 values at a time with digits and widths the eager one does not have.
+#' A longer one stays lazy, and its `print()` may show those digits; print
+#' `materialize(x)` or the lazy object itself instead.
 #'
 #' @section R's own paths for classed objects:
 #' Some base functions treat classed arguments differently from plain ones.

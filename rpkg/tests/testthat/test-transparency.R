@@ -132,3 +132,36 @@ test_that("compiled passes give R's values where values are kept", {
     expect_identical(max(lazy(x)^3), max(x^3))
   })
 })
+
+test_that("long lazy vectors R treats as plain ones print and format as their eager values", {
+  # R prints a vector it cannot point into 512 values at a time, and R 4.2 merges the regions' double
+  # formats wrongly (formatRealS): 10 significant digits and no gaps where the regions disagree.
+  set.seed(1)
+  x <- c(rnorm(1e5), NA, NaN, Inf, -Inf)
+  xi <- c(sample(-1e6:1e6, 1e5, TRUE), NA)
+  # The package's own object with its class taken off in place: no R wrapper around it.
+  unwrapped <- function(op, e1, e2) {
+    r <- .Call(lazyshare:::lzs_binary, op, e1, e2)
+    class(r) <- NULL
+    r
+  }
+  is_wrapper <- function(v) grepl("wrapper", capture.output(.Internal(inspect(v)))[1])
+  cases <- list(
+    double = list(as.numeric(lazy(x) * 2), unwrapped("*", lazy(x), 2), x * 2),
+    integer = list(as.integer(lazy(xi) + 1L), unwrapped("+", lazy(xi), 1L), xi + 1L),
+    logical = list(as.logical(lazy(x) > 0), unwrapped(">", lazy(x), 0), x > 0)
+  )
+  for (type in names(cases)) {
+    eager <- cases[[type]][[3]]
+    expect_true(is_wrapper(cases[[type]][[1]]), info = type)
+    expect_false(is_wrapper(cases[[type]][[2]]), info = type)
+    for (v in cases[[type]][1:2]) {
+      expect_true(is_lazy(v), info = type)
+      expect_identical(typeof(v), typeof(eager), info = type)
+      expect_identical(capture.output(print(v)), capture.output(print(eager)), info = type)
+      expect_identical(format(v), format(eager), info = type)
+    }
+  }
+  named <- setNames(x, paste0("n", seq_along(x)))
+  expect_identical(capture.output(print(unclass(lazy(named) * 2))), capture.output(print(named * 2)))
+})
