@@ -20,11 +20,16 @@
 #'   expression and its reducers (`max`, `min`, `sum`) into one fused pass
 #'   beats computing each operation at once, which is what happens below
 #'   the threshold. Plain R on ordinary vectors is timed too, for reference.
-#' * `chunk_rows`: the smallest chunk within 10% of the fastest on a large
-#'   fused pass, among chunks that give each thread at least 4 of its
-#'   chunks (smaller chunks balance work and answer interrupts sooner).
-#' * `threads`: the thread count that runs that pass fastest (`0`, all
-#'   cores, when that is all of them).
+#' * `chunk_rows`: among chunk sizes that give each thread at least 4
+#'   chunks of a large fused pass and run it within 10% of the fastest, the
+#'   one nearest the current value.
+#' * `threads`: among thread counts that run that pass within 5% of the
+#'   fastest, the one nearest the current count (`0`, all cores, when that
+#'   is all of them).
+#'
+#' Where the measurements leave a choice (chunk sizes and thread counts
+#' that run about as fast), the one nearest the current value is taken, so
+#' that settings move only as far as it matters on this machine.
 #'
 #' Every batch is repeated and the settings compared are run in alternating
 #' order, so that a machine busy with other work shifts them alike; still,
@@ -115,14 +120,14 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
   if (any(c("chunk_rows", "threads") %in% measure)) {
     pass <- tune_pass_setup(plan, say)
     if ("chunk_rows" %in% measure) {
-      chunk <- tune_chunks(plan, pass, say)
+      chunk <- tune_chunks(plan, pass, old$chunk_rows, say)
       parts$chunk <- chunk$rows
       rec$chunk_rows <- chunk$recommended
       basis[["chunk_rows"]] <- chunk$basis
     }
     lazy_options(chunk_rows = if (is.null(rec$chunk_rows)) old$chunk_rows else rec$chunk_rows)
     if ("threads" %in% measure) {
-      threads <- tune_threads(plan, pass, say)
+      threads <- tune_threads(plan, pass, old$threads, say)
       parts$threads <- threads$rows
       rec$threads <- threads$recommended
       basis[["threads"]] <- threads$basis
@@ -153,7 +158,7 @@ tune_flag <- function(x, arg) {
 # default defer_min_len (4096), each spanning two orders of magnitude or more on either side.
 tune_plan <- function(quick) {
   if (quick) {
-    list(reps = 5L, batch = 0.01, ops = c(4L, 8L, 16L), compiles = 3L, work = 10^seq(5, 7.5, by = 0.5),
+    list(reps = 5L, batch = 0.01, ops = c(4L, 8L, 16L), compiles = 5L, work = 10^seq(5, 7.5, by = 0.5),
          max_len = 2^21, lengths = 4^(3:10), pass_len = 2^21, chunks = 4^(5:10))
   } else {
     list(reps = 9L, batch = 0.05, ops = c(2L, 4L, 8L, 16L), compiles = 8L,
@@ -401,25 +406,36 @@ tune_pass_setup <- function(plan, say) {
   list(f = f, x = x, work = k$work, backend = k$backend, label = "8 ops")
 }
 
-tune_chunks <- function(plan, pass, say) {
+# Among `settings` whose time is within `tolerance` of the fastest, the one nearest (on a log scale) to
+# `current`: a setting moves only as far as the measurements say it matters, not with their noise.
+tune_pick <- function(settings, seconds, current, tolerance) {
+  ok <- seconds <= (1 + tolerance) * min(seconds)
+  settings[ok][which.min(abs(log(settings[ok]) - log(current)))]
+}
+
+# Chunk sizes that leave a thread fewer than 4 chunks of a pass of `len` elements (and fewer still of
+# smaller passes); the smallest size measured always counts as enough.
+tune_few_chunks <- function(chunks, len, cores) {
+  chunks > max(min(chunks), len / (4 * cores))
+}
+
+tune_chunks <- function(plan, pass, current, say) {
   say("chunk sizes: %d sizes on a %.2g-element pass", length(plan$chunks), plan$pass_len)
   variants <- lapply(plan$chunks, function(ch) {
     list(setup = function() lazy_options(chunk_rows = ch), run = function() pass$f(pass$x))
   })
   t <- tune_race(variants, plan$reps, plan$batch)
-  # Larger chunks would leave a thread fewer than 4 chunks of this pass, and fewer still of smaller ones.
-  eligible <- plan$chunks <= max(min(plan$chunks), plan$pass_len / (4 * tune_cores()))
-  best <- min(t[eligible])
-  recommended <- min(plan$chunks[eligible & t <= 1.1 * best])
-  basis <- sprintf(paste0("the smallest chunk within 10%% of the fastest that gives each thread 4 chunks ",
-                          "or more (%.3g ms per %.2g-element pass, %s)"), best * 1e3, plan$pass_len,
-                   pass$backend)
+  eligible <- !tune_few_chunks(plan$chunks, plan$pass_len, tune_cores())
+  recommended <- tune_pick(plan$chunks[eligible], t[eligible], current, 0.1)
+  basis <- sprintf(paste0("nearest the current value among chunks within 10%% of the fastest ",
+                          "(%.3g ms per %.2g-element pass, %s) that give each thread 4 chunks or more"),
+                   min(t[eligible]) * 1e3, plan$pass_len, pass$backend)
   rows <- tune_row("chunk_rows", pass$backend, pass$label, plan$pass_len, pass$work, plan$chunks,
                    unname(t), plan$reps)
   list(rows = rows, recommended = recommended, basis = basis)
 }
 
-tune_threads <- function(plan, pass, say) {
+tune_threads <- function(plan, pass, current, say) {
   cores <- tune_cores()
   counts <- if (cores <= 8L) seq_len(cores) else unique(c(2^(0:floor(log2(cores))), cores))
   say("threads: %s on a %.2g-element pass", paste(counts, collapse = ", "), plan$pass_len)
@@ -431,11 +447,11 @@ tune_threads <- function(plan, pass, say) {
     }, run = function() pass$f(pass$x))
   })
   t <- tune_race(variants, plan$reps, plan$batch)
-  best <- counts[which.min(t)]
-  recommended <- if (best == cores) 0 else best
-  basis <- sprintf("%d thread%s ran the pass fastest (%.3g ms; 1 thread: %.3g ms)%s", best,
-                   if (best == 1L) "" else "s", min(t) * 1e3, t[[1]] * 1e3,
-                   if (recommended == 0) "; 0 means all cores" else "")
+  pick <- tune_pick(counts, t, if (current == 0) cores else current, 0.05)
+  recommended <- if (pick == cores) 0 else pick
+  basis <- sprintf(paste0("%d thread%s: nearest the current count among those within 5%% of the fastest ",
+                          "(%.3g ms per pass; 1 thread: %.3g ms)%s"), pick, if (pick == 1L) "" else "s",
+                   min(t) * 1e3, t[[1]] * 1e3, if (recommended == 0) "; 0 means all cores" else "")
   rows <- tune_row("threads", pass$backend, pass$label, plan$pass_len, pass$work, counts, unname(t),
                    plan$reps)
   list(rows = rows, recommended = recommended, basis = basis)
@@ -481,8 +497,8 @@ plot.lazy_tune <- function(x, ...) {
     switch(s,
       jit_min_work = tune_plot_jit(d, attr(x, "jit_fits")),
       defer_min_len = tune_plot_defer(d),
-      chunk_rows = tune_plot_setting(d, "chunk_rows (elements per chunk)", log = "xy"),
-      threads = tune_plot_setting(d, "threads", log = "y"))
+      chunk_rows = tune_plot_setting(d, "chunk_rows (elements per chunk)", log = "xy", attr(x, "cores")),
+      threads = tune_plot_setting(d, "threads", log = "y", attr(x, "cores")))
     tune_mark(rec[[s]], cur[[s]], s, attr(x, "cores"))
   }
   graphics::mtext(sprintf("lazy_tune (%s run, %d cores): solid = recommended, dotted = current",
@@ -530,7 +546,7 @@ tune_plot_jit <- function(d, fits) {
     graphics::lines(c3[[2]], type = "b", pch = i, lty = 2, col = tune_colors[["jit"]])
     graphics::lines(c3[[3]], type = "b", pch = i, col = tune_colors[["compiled"]])
   }
-  graphics::legend("bottomleft", bty = "n", cex = 0.7,
+  graphics::legend("topright", bty = "n", cex = 0.7,
                    legend = c("interpreter", "JIT, cached kernel", "JIT + compile", kernels),
                    col = c(tune_colors[c("interp", "jit", "compiled")], rep("black", length(kernels))),
                    lty = c(1, 2, 1, rep(NA, length(kernels))), pch = c(NA, NA, NA, seq_along(kernels)))
@@ -548,17 +564,23 @@ tune_plot_defer <- function(d) {
     graphics::lines(r$length, 1e9 * r$seconds / r$length, type = "b", pch = 20,
                     col = tune_colors[[v]], lty = if (v == "eager") 2 else 1)
   }
-  graphics::legend("bottomleft", bty = "n", cex = 0.75, col = tune_colors[variants], lty = c(2, 1, 1),
+  graphics::legend("topright", bty = "n", cex = 0.75, col = tune_colors[variants], lty = c(2, 1, 1),
                    pch = 20, legend = c("plain R (eager)", "lazy, computed at once", "lazy, deferred"))
 }
 
-# Milliseconds per pass against a setting (chunk_rows or threads).
-tune_plot_setting <- function(d, xlab, log) {
+# Milliseconds per pass against a setting (chunk_rows or threads). Chunks too large to give each thread
+# 4 chunks of the pass, which the recommendation passes over, are drawn open.
+tune_plot_setting <- function(d, xlab, log, cores) {
   d <- d[order(d$setting), , drop = FALSE]
   threads <- d$what[1] == "threads"
-  graphics::plot(d$setting, 1e3 * d$seconds, type = "b", pch = 19, log = log, xlab = xlab,
+  few <- !threads & tune_few_chunks(d$setting, d$length, cores)
+  graphics::plot(d$setting, 1e3 * d$seconds, type = "b", pch = ifelse(few, 1, 19), log = log, xlab = xlab,
                  ylab = "ms per pass", col = tune_colors[["jit"]], xaxt = if (threads) "n" else "s",
                  main = sprintf("%s: %.2g-element pass (%s, %s)", d$what[1], d$length[1], d$kernel[1],
                                 d$variant[1]))
   if (threads) graphics::axis(1, at = d$setting)
+  if (any(few)) {
+    graphics::legend("top", bty = "n", cex = 0.75, pch = 1, col = tune_colors[["jit"]],
+                     legend = "fewer than 4 chunks per thread")
+  }
 }
