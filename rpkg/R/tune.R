@@ -21,11 +21,11 @@
 #'   beats computing each operation at once, which is what happens below
 #'   the threshold. Plain R on ordinary vectors is timed too, for reference.
 #' * `chunk_rows`: among chunk sizes that give each thread at least 4
-#'   chunks of a large fused pass and run it within 10% of the fastest, the
-#'   one nearest the current value.
-#' * `threads`: among thread counts that run that pass within 5% of the
-#'   fastest, the one nearest the current count (`0`, all cores, when that
-#'   is all of them).
+#'   chunks of a large fused pass and run it within 10 percent of the
+#'   fastest, the one nearest the current value.
+#' * `threads`: among thread counts that run that pass within 5 percent of
+#'   the fastest, the one nearest the current count (`0`, all cores, when
+#'   that is all of them).
 #'
 #' Where the measurements leave a choice (chunk sizes and thread counts
 #' that run about as fast), the one nearest the current value is taken, so
