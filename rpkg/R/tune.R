@@ -78,10 +78,10 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
   tune_flag(verbose, "verbose")
   known <- c("jit_min_work", "defer_min_len", "chunk_rows", "threads")
   if (!is.character(measure) || !length(measure) || anyNA(measure) || !all(measure %in% known)) {
-    stop(sprintf("`measure` must name some of %s; got %s",
-                 paste(sprintf("\"%s\"", known), collapse = ", "),
-                 if (is.character(measure)) paste(encodeString(measure, quote = '"'), collapse = ", ")
-                 else describe_object(measure)), call. = FALSE)
+    abort(sprintf("`measure` must name some of %s; got %s",
+                  paste(sprintf("\"%s\"", known), collapse = ", "),
+                  if (is.character(measure)) paste(encodeString(measure, quote = '"'), collapse = ", ")
+                  else describe_object(measure)))
   }
   measure <- known[known %in% measure]
   say <- function(...) if (verbose) message("lazy_tune: ", sprintf(...))
@@ -89,10 +89,13 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
   load <- tune_load()
   started <- tune_clock()
   old <- unclass(lazy_options())
+  old_source <- settings$source
   touched <- c(known, "progress")
   restored <- FALSE
+  # Values and where they came from, as lazy_options() shows them, are as before.
   restore <- function() {
     do.call(lazy_options, old[touched])
+    settings$source <- old_source
     restored <<- TRUE
   }
   on.exit(if (!restored) restore(), add = TRUE)
@@ -143,6 +146,7 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
   say("done in %.1f s", attr(out, "elapsed"))
   if (apply) {
     do.call(lazy_options, rec)
+    settings$source[names(rec)] <- "lazy_tune()"
     return(invisible(out))
   }
   out
@@ -150,7 +154,7 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
 
 tune_flag <- function(x, arg) {
   if (!is.logical(x) || length(x) != 1L || is.na(x)) {
-    stop(sprintf("`%s` must be TRUE or FALSE; got %s", arg, describe_object(x)), call. = FALSE)
+    abort(sprintf("`%s` must be TRUE or FALSE; got %s", arg, describe_object(x)))
   }
 }
 
@@ -220,7 +224,7 @@ tune_kernel <- function(f, x) {
   utils::capture.output(e <- lazy_explain(f(x)))
   stages <- if (length(e$parts)) e$parts[[1]]$forces[[1]]$stages else list()
   for (s in stages) if (!is.null(s$kernel)) return(s$kernel)
-  stop("lazy_tune: the workload planned no fused kernel", call. = FALSE)
+  abort("lazy_tune: the workload planned no fused kernel", "lazyshare_internal")
 }
 
 # A random chain of `nodes` elementwise operations on `x` (abs, sqrt of abs, + and * by constants, + - *
@@ -273,7 +277,9 @@ tune_fresh_shapes <- function(nodes, count, probe) {
     shapes[[length(shapes) + 1L]] <- f
     compile[length(compile) + 1L] <- s
   }
-  if (!length(shapes)) stop("lazy_tune: could not draw a kernel the JIT has not compiled", call. = FALSE)
+  if (!length(shapes)) {
+    abort("lazy_tune: could not draw a kernel the JIT has not compiled", "lazyshare_internal")
+  }
   list(shapes = shapes, compile = compile)
 }
 
@@ -486,7 +492,7 @@ print.lazy_tune <- function(x, ...) {
 #' @export
 plot.lazy_tune <- function(x, ...) {
   sections <- intersect(c("jit_min_work", "defer_min_len", "chunk_rows", "threads"), unique(x$what))
-  if (!length(sections)) stop("`x` holds no measurements to plot", call. = FALSE)
+  if (!length(sections)) abort("`x` holds no measurements to plot")
   rec <- attr(x, "recommended")
   cur <- attr(x, "current")
   layout <- if (length(sections) == 1L) c(1L, 1L) else if (length(sections) == 2L) c(1L, 2L) else c(2L, 2L)

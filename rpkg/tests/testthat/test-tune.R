@@ -8,7 +8,12 @@ odd_options <- list(jit_min_work = 123457, defer_min_len = 777, chunk_rows = 100
 
 with_odd_options <- function(code) {
   old <- lazyshare::lazy_options()
-  on.exit(do.call(lazyshare::lazy_options, old[c(tune_knobs, "progress")]))
+  settings <- lazyshare:::settings
+  source <- settings$source
+  on.exit({
+    do.call(lazyshare::lazy_options, old[c(tune_knobs, "progress")])
+    settings$source <- source
+  })
   do.call(lazyshare::lazy_options, odd_options)
   code
 }
@@ -75,12 +80,19 @@ test_that("apply = TRUE sets the recommendations of what was measured, and only 
     expect_equal(now$defer_min_len, odd_options$defer_min_len)
     expect_setequal(unique(tuned$what), c("chunk_rows", "threads"))
     expect_identical(now$progress, progress)
+    source <- attr(now, "source")
+    expect_identical(unname(source[c("chunk_rows", "threads")]), rep("lazy_tune()", 2))
+    expect_identical(source[["jit_min_work"]], "lazy_options()")
   })
 })
 
 test_that("bad arguments are errors that name them", {
-  expect_error(lazy_tune(quick = NA), "`quick` must be TRUE or FALSE")
-  expect_error(lazy_tune(apply = "yes"), "`apply` must be TRUE or FALSE")
-  expect_error(lazy_tune(measure = "speed"), "`measure` must name some of")
-  expect_error(lazy_tune(measure = character()), "`measure` must name some of")
+  expect_error(lazy_tune(quick = NA), "`quick` must be TRUE or FALSE", class = "lazyshare_bad_argument")
+  expect_error(lazy_tune(apply = "yes"), "`apply` must be TRUE or FALSE", class = "lazyshare_bad_argument")
+  expect_error(lazy_tune(measure = "speed"), "`measure` must name some of .*got \"speed\"",
+               class = "lazyshare_bad_argument")
+  expect_error(lazy_tune(measure = character()), "`measure` must name some of",
+               class = "lazyshare_bad_argument")
+  expect_error(plot(structure(data.frame(what = character()), class = c("lazy_tune", "data.frame"))),
+               "`x` holds no measurements", class = "lazyshare_bad_argument")
 })
