@@ -12,8 +12,9 @@ pub struct Thresholds {
     /// computed at once instead of deferred: for tiny vectors the graph costs more than the arithmetic.
     pub defer_min_len: u64,
     /// Estimated element-operations of a pass above which the JIT backend runs it (infinite: never).
-    /// Compiling a kernel takes about 2 ms (then it is cached by shape); the interpreter does about 1e7
-    /// element-operations in that time, so below this a first run is cheaper interpreted.
+    /// A compile (about 1 ms, once per shape) costs what the interpreter does in about 2e6
+    /// element-operations on the development machine; the default leaves a margin, and R's `lazy_tune()`
+    /// measures the crossing on the machine at hand.
     pub jit_min_work: f64,
     /// Deepest expression kept deferred; a deeper one has its operands materialised first (Renjin used 25).
     pub max_depth: u32,
