@@ -1,7 +1,9 @@
 # Settings from R's options and conventions, read when the package loads (so each case runs in a fresh
 # Rscript), and results that do not depend on them.
 
+# A fresh Rscript, outside R CMD check's environment (which caps threads) unless `env` puts it back.
 rscript_out <- function(code, env = character()) {
+  env <- c("_R_CHECK_PACKAGE_NAME_=", "_R_CHECK_LIMIT_CORES_=", env)
   f <- tempfile(fileext = ".R")
   on.exit(unlink(f))
   writeLines(code, f)
