@@ -49,96 +49,95 @@ check_index <- function(index) {
   if (!is.numeric(index) || length(index) != 1L || is.na(index)) {
     abort(sprintf("`index` must be a single number in (0, 2]; got %s",
                   if (is.character(index)) encodeString(index, quote = '"') else describe_object(index)))
-   }
-   if (!(index > 0 && index <= 2)) {
-     abort(sprintf("`index` must be in (0, 2] (the exponent on distances); got %s", format(index)))
-   }
-   as.numeric(index)
- }
- 
- dcov_stats <- function(x, y, index = 1, unbiased = FALSE, method = "auto", sizes_msg) {
-   method <- match.arg(method, c("auto", "streaming"))
-   xs <- dcov_input(x, "x")
-   ys <- dcov_input(y, "y")
-   n <- n_obs(xs)
-   if (n != n_obs(ys)) abort(sizes_msg)
-   if (n < 1) abort("`x` and `y` must have at least one observation")
-   if (unbiased && n < 4) {
-     abort(sprintf("U-statistics (dcovU, bcdcor) need at least 4 observations; got %d", n))
-   }
-   .Call(lzs_dcov, xs$data, xs$is_dist, ys$data, ys$is_dist, index, unbiased, method == "streaming")
- }
- 
- #' Distance correlation and covariance, in O(n) memory
- #'
- #' The same statistics as the energy package's `dcor`, `dcov`, `DCOR`,
- #' `dcovU` and `bcdcor`, with the same arguments, semantics and results (to
- #' about 1e-12), but without the n x n matrices: memory stays O(n) and all
- #' cores are used. Univariate samples with `index = 1` use the O(n log n)
- #' algorithm of Huo and Szekely (after centring, so location offsets do not
- #' cost accuracy); other inputs use two fused passes over the pairs, each
- #' distance recomputed from the data.
- #'
- #' Inputs are read as energy reads them: a vector or data frame or matrix
- #' gives observations in rows; a `dist` object, or a square symmetric
- #' non-negative matrix with a zero diagonal, is a distance matrix; a factor
- #' becomes its integer codes (an unordered factor with more than two levels
- #' gives 0/1 distances). Lazy objects and shared views are accepted too.
- #' Unlike energy, missing or infinite values are an error naming the
- #' argument, and `index` must be in (0, 2].
- #'
- #' @param x,y Samples with the same number of observations.
- #' @param index Exponent on the distances, in (0, 2].
- #' @param method `"auto"` (O(n log n) where it applies) or `"streaming"`
- #'   (always the two-pass form; for benchmarks and cross-checks).
- #' @return `dcor`, `dcov`: a number. `DCOR`: `list(dCov, dCor, dVarX,
- #'   dVarY)`. `dcovU`: the unbiased estimator of dCov^2 named `dCovU` (it can
- #'   be negative). `bcdcor`: the bias-corrected distance correlation named
- #'   `bcdcor`.
- #' @references Szekely, Rizzo and Bakirov (2007), Measuring and testing
- #'   dependence by correlation of distances, Annals of Statistics 35(6).
- #'   Huo and Szekely (2016), Fast computing for distance covariance,
- #'   Technometrics 58(4).
- #' @examples
- #' set.seed(1)
- #' x <- rnorm(1000)
- #' y <- x^2 + rnorm(1000)
- #' dcor(x, y)
- #' dcov(x, y, index = 0.5)
- #' DCOR(x, y)
- #' bcdcor(x, y)
- #' X <- matrix(rnorm(1500), 500, 3)
- #' dcor(X, X[, 1] * X[, 2])
- #' @export
- dcor <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
-   index <- check_index(index)
-   dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[2]
- }
- 
- #' @rdname dcor
- #' @export
- dcov <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
-   index <- check_index(index)
-   dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[1]
- }
- 
- #' @rdname dcor
- #' @export
- DCOR <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
-   index <- check_index(index)
-   s <- dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")
-   list(dCov = s[1], dCor = s[2], dVarX = s[3], dVarY = s[4])
- }
- 
- #' @rdname dcor
- #' @export
- dcovU <- function(x, y, method = c("auto", "streaming")) {
-   c(dCovU = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[1])
- }
- 
- #' @rdname dcor
- #' @export
- bcdcor <- function(x, y, method = c("auto", "streaming")) {
-   c(bcdcor = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[2])
- }
- 
+  }
+  if (!(index > 0 && index <= 2)) {
+    abort(sprintf("`index` must be in (0, 2] (the exponent on distances); got %s", format(index)))
+  }
+  as.numeric(index)
+}
+
+dcov_stats <- function(x, y, index = 1, unbiased = FALSE, method = "auto", sizes_msg) {
+  method <- match.arg(method, c("auto", "streaming"))
+  xs <- dcov_input(x, "x")
+  ys <- dcov_input(y, "y")
+  n <- n_obs(xs)
+  if (n != n_obs(ys)) abort(sizes_msg)
+  if (n < 1) abort("`x` and `y` must have at least one observation")
+  if (unbiased && n < 4) {
+    abort(sprintf("U-statistics (dcovU, bcdcor) need at least 4 observations; got %d", n))
+  }
+  .Call(lzs_dcov, xs$data, xs$is_dist, ys$data, ys$is_dist, index, unbiased, method == "streaming")
+}
+
+#' Distance correlation and covariance, in O(n) memory
+#'
+#' The same statistics as the energy package's `dcor`, `dcov`, `DCOR`,
+#' `dcovU` and `bcdcor`, with the same arguments, semantics and results (to
+#' about 1e-12), but without the n x n matrices: memory stays O(n) and all
+#' cores are used. Univariate samples with `index = 1` use the O(n log n)
+#' algorithm of Huo and Szekely (after centring, so location offsets do not
+#' cost accuracy); other inputs use two fused passes over the pairs, each
+#' distance recomputed from the data.
+#'
+#' Inputs are read as energy reads them: a vector or data frame or matrix
+#' gives observations in rows; a `dist` object, or a square symmetric
+#' non-negative matrix with a zero diagonal, is a distance matrix; a factor
+#' becomes its integer codes (an unordered factor with more than two levels
+#' gives 0/1 distances). Lazy objects and shared views are accepted too.
+#' Unlike energy, missing or infinite values are an error naming the
+#' argument, and `index` must be in (0, 2].
+#'
+#' @param x,y Samples with the same number of observations.
+#' @param index Exponent on the distances, in (0, 2].
+#' @param method `"auto"` (O(n log n) where it applies) or `"streaming"`
+#'   (always the two-pass form; for benchmarks and cross-checks).
+#' @return `dcor`, `dcov`: a number. `DCOR`: `list(dCov, dCor, dVarX,
+#'   dVarY)`. `dcovU`: the unbiased estimator of dCov^2 named `dCovU` (it can
+#'   be negative). `bcdcor`: the bias-corrected distance correlation named
+#'   `bcdcor`.
+#' @references Szekely, Rizzo and Bakirov (2007), Measuring and testing
+#'   dependence by correlation of distances, Annals of Statistics 35(6).
+#'   Huo and Szekely (2016), Fast computing for distance covariance,
+#'   Technometrics 58(4).
+#' @examples
+#' set.seed(1)
+#' x <- rnorm(1000)
+#' y <- x^2 + rnorm(1000)
+#' dcor(x, y)
+#' dcov(x, y, index = 0.5)
+#' DCOR(x, y)
+#' bcdcor(x, y)
+#' X <- matrix(rnorm(1500), 500, 3)
+#' dcor(X, X[, 1] * X[, 2])
+#' @export
+dcor <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
+  index <- check_index(index)
+  dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[2]
+}
+
+#' @rdname dcor
+#' @export
+dcov <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
+  index <- check_index(index)
+  dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[1]
+}
+
+#' @rdname dcor
+#' @export
+DCOR <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
+  index <- check_index(index)
+  s <- dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")
+  list(dCov = s[1], dCor = s[2], dVarX = s[3], dVarY = s[4])
+}
+
+#' @rdname dcor
+#' @export
+dcovU <- function(x, y, method = c("auto", "streaming")) {
+  c(dCovU = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[1])
+}
+
+#' @rdname dcor
+#' @export
+bcdcor <- function(x, y, method = c("auto", "streaming")) {
+  c(bcdcor = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[2])
+}
