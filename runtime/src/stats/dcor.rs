@@ -34,7 +34,7 @@ impl Sample {
     }
 
     /// The distance matrix raised to `index`.
-    fn distances(&self, index: f64) -> Result<NodeRef, PlanError> {
+    pub(crate) fn distances(&self, index: f64) -> Result<NodeRef, PlanError> {
         let d = match self {
             Sample::Points(p) => graph::dist(p)?,
             Sample::Distances(d) => d.clone(),

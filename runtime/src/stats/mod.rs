@@ -3,5 +3,6 @@ pub mod dcor;
 pub mod mi;
 mod pairdist;
 pub mod pde;
+pub mod replicates;
 mod rseq;
 pub mod univariate;

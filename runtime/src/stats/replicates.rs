@@ -1,0 +1,237 @@
+//! Permutation replicates of distance covariance (energy's `dcov.test` and `dcor.test`), many per pass.
+//! A replicate permutes the observations of y; the double-centred matrix of the permuted sample is the
+//! original one with rows and columns permuted, B^π_ij = B_π(i)π(j), so its row means are the permuted
+//! row means and its grand mean is unchanged. Each replicate is therefore one more reducer,
+//! `Σ A∘B^π`, over the same pairs as every other: given a block of permutations, the planner fuses all of
+//! them, and A, into one pass (A is computed once per pair), compiled like any pass. Memory is O(n) per
+//! replicate of the block (the permuted points and row means), never n × n.
+
+use std::sync::Arc;
+
+use super::dcor::Sample;
+use crate::graph::{self, BinaryOp, Margin, NodeRef, ReduceOp, Shape, Source};
+use crate::plan::{self, PlanError};
+
+/// Replicates per fused pass: enough to amortise the pass over A, few enough that the kernel stays small.
+pub const BLOCK: usize = 32;
+
+/// `Σ_ij A_ij B^π_ij` for each permutation π (0-based, of length n) of y's observations, with distances
+/// raised to `index`: n² times the V-statistic dCov² of x and the permuted y.
+pub fn permuted_products(
+    x: &Sample,
+    y: &Sample,
+    index: f64,
+    perms: &[Vec<u32>],
+) -> Result<Vec<f64>, PlanError> {
+    let n = x.n();
+    let centred_x = centred(&x.distances(index)?, None)?;
+    let dy = y.distances(index)?;
+    let row_means = graph::reduce(ReduceOp::RowMeans, &dy, false);
+    let mean = graph::reduce(ReduceOp::Mean, &dy, false);
+    // One pass for both samples' row means (the planner fuses the pending reducers R holds as roots).
+    graph::register_root(&row_means);
+    graph::register_root(&mean);
+    let row_means = values(&row_means)?;
+    let mean = values(&mean)?[0];
+    let mut out = Vec::with_capacity(perms.len());
+    for block in perms.chunks(BLOCK) {
+        let sums = block
+            .iter()
+            .map(|p| {
+                let b = permuted_centred(y, &dy, index, p, &row_means, mean)?;
+                Ok(graph::reduce(
+                    ReduceOp::Sum,
+                    &graph::binary(BinaryOp::Mul, &centred_x, &b)?,
+                    false,
+                ))
+            })
+            .collect::<Result<Vec<NodeRef>, PlanError>>()?;
+        out.extend(block_values(&sums)?);
+    }
+    debug_assert!(out.len() == perms.len() && n > 0);
+    Ok(out)
+}
+
+/// The values of a block's sums, held as roots while the first is forced so that one pass computes all.
+fn block_values(sums: &[NodeRef]) -> Result<Vec<f64>, PlanError> {
+    for s in sums {
+        graph::register_root(s);
+    }
+    sums.iter().map(|s| Ok(values(s)?[0])).collect()
+}
+
+/// `d - m_i - m_j + mean`, with the row means `m` computed from `d` unless given.
+fn centred(d: &NodeRef, given: Option<(NodeRef, NodeRef)>) -> Result<NodeRef, PlanError> {
+    let (m, mm) = given.unwrap_or_else(|| {
+        (
+            graph::reduce(ReduceOp::RowMeans, d, false),
+            graph::reduce(ReduceOp::Mean, d, false),
+        )
+    });
+    let a = graph::sweep(d, Margin::Rows, &m, BinaryOp::Sub)?;
+    let b = graph::sweep(&a, Margin::Cols, &m, BinaryOp::Sub)?;
+    Ok(graph::binary(BinaryOp::Add, &b, &mm)?)
+}
+
+/// The centred distance matrix of y's observations taken in the order `perm`: distances of the permuted
+/// points, centred by the permuted row means. A given distance matrix is permuted as a whole.
+fn permuted_centred(
+    y: &Sample,
+    dy: &NodeRef,
+    index: f64,
+    perm: &[u32],
+    row_means: &[f64],
+    mean: f64,
+) -> Result<NodeRef, PlanError> {
+    let n = perm.len();
+    let d = match y {
+        Sample::Points(p) => {
+            let cols = p.shape.cols as usize;
+            let v = plan::materialize(p)?;
+            let mut moved = Vec::with_capacity(v.len());
+            for c in 0..cols {
+                let col = &v[c * n..(c + 1) * n];
+                moved.extend(perm.iter().map(|&i| col[i as usize]));
+            }
+            let pts = graph::source(Arc::new(Source::owned(moved)), p.shape);
+            graph::binary(BinaryOp::Pow, &graph::dist(&pts)?, &graph::constant(index))?
+        }
+        Sample::Distances(_) => {
+            let v = plan::materialize(dy)?;
+            let mut moved = Vec::with_capacity(n * n);
+            for &j in perm {
+                let col = &v[j as usize * n..(j as usize + 1) * n];
+                moved.extend(perm.iter().map(|&i| col[i as usize]));
+            }
+            graph::source(
+                Arc::new(Source::owned(moved)),
+                Shape::matrix(n as u64, n as u64),
+            )
+        }
+    };
+    let m: Vec<f64> = perm.iter().map(|&i| row_means[i as usize]).collect();
+    let m = graph::source(Arc::new(Source::owned(m)), Shape::vector(n as u64));
+    centred(&d, Some((m, graph::constant(mean))))
+}
+
+fn values(n: &NodeRef) -> Result<Vec<f64>, PlanError> {
+    match &n.expr {
+        graph::Expr::Reduced(r) => {
+            plan::force(r)?;
+            Ok(r.value().expect("forced").to_vec())
+        }
+        _ => plan::materialize(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::dcor::{v_moments, Method};
+    use crate::testutil::{close, noise, Rng};
+
+    fn points(v: Vec<f64>, rows: u64, cols: u64) -> Sample {
+        Sample::Points(graph::source(
+            Arc::new(Source::owned(v)),
+            if cols == 1 {
+                Shape::vector(rows)
+            } else {
+                Shape::matrix(rows, cols)
+            },
+        ))
+    }
+
+    fn permutation(n: usize, rng: &mut Rng) -> Vec<u32> {
+        let mut p: Vec<u32> = (0..n as u32).collect();
+        for i in (1..n).rev() {
+            p.swap(i, rng.below(i + 1));
+        }
+        p
+    }
+
+    /// Each replicate equals dCov² computed afresh on the permuted data, for several blocks' worth of
+    /// permutations, multivariate x and y and an exponent other than 1.
+    #[test]
+    fn replicates_equal_dcov_of_the_permuted_sample() {
+        let n = 61;
+        let (x, y) = (noise(n * 2, 41), noise(n * 3, 42));
+        let mut rng = Rng(7);
+        let perms: Vec<Vec<u32>> = (0..BLOCK + 5).map(|_| permutation(n, &mut rng)).collect();
+        for index in [1.0, 0.5] {
+            let xs = points(x.clone(), n as u64, 2);
+            let got =
+                permuted_products(&xs, &points(y.clone(), n as u64, 3), index, &perms).unwrap();
+            assert_eq!(got.len(), perms.len());
+            for (p, g) in perms.iter().zip(&got) {
+                let moved: Vec<f64> = (0..3)
+                    .flat_map(|c| p.iter().map(move |&i| (c, i)))
+                    .map(|(c, i)| y[c * n + i as usize])
+                    .collect();
+                let want = v_moments(&xs, &points(moved, n as u64, 3), index, Method::Streaming)
+                    .unwrap()
+                    .xy;
+                assert!(close(g / (n * n) as f64, want, 1e-12), "{g} vs {want}");
+            }
+        }
+    }
+
+    /// A block is one fused pass over the symmetric pairs: one reducer per replicate.
+    #[test]
+    fn a_block_of_replicates_is_one_pass() {
+        let n = 97;
+        let x = points(noise(n * 2, 45), n as u64, 2);
+        let y = points(noise(n, 46), n as u64, 1);
+        let mut rng = Rng(9);
+        let perms: Vec<Vec<u32>> = (0..BLOCK).map(|_| permutation(n, &mut rng)).collect();
+        let dy = y.distances(1.0).unwrap();
+        let rm = graph::reduce(ReduceOp::RowMeans, &dy, false);
+        let mm = graph::reduce(ReduceOp::Mean, &dy, false);
+        let (m, mean) = (values(&rm).unwrap(), values(&mm).unwrap()[0]);
+        let a = centred(&x.distances(1.0).unwrap(), None).unwrap();
+        let sums: Vec<NodeRef> = perms
+            .iter()
+            .map(|p| {
+                let b = permuted_centred(&y, &dy, 1.0, p, &m, mean).unwrap();
+                graph::reduce(
+                    ReduceOp::Sum,
+                    &graph::binary(BinaryOp::Mul, &a, &b).unwrap(),
+                    false,
+                )
+            })
+            .collect();
+        for s in &sums {
+            graph::register_root(s);
+        }
+        let target = match &sums[0].expr {
+            graph::Expr::Reduced(r) => r.clone(),
+            _ => unreachable!(),
+        };
+        let plan = plan::explain(&target);
+        // Stage 1: x's row means; stage 2: every replicate's sum in one symmetric kernel.
+        let last = plan.stages.last().unwrap().fused.as_ref().unwrap();
+        assert_eq!((plan.stages.len(), last.reducers.len()), (2, BLOCK));
+        assert!(last.kernel.domain.symmetric);
+    }
+
+    /// A given distance matrix is permuted as a whole: the same replicates as from its points.
+    #[test]
+    fn a_distance_matrix_gives_the_replicates_of_its_points() {
+        let n = 23;
+        let x = points(noise(n, 43), n as u64, 1);
+        let y = points(noise(n, 44), n as u64, 1);
+        let dy = Sample::Distances(
+            graph::dist(match &y {
+                Sample::Points(p) => p,
+                Sample::Distances(_) => unreachable!(),
+            })
+            .unwrap(),
+        );
+        let mut rng = Rng(8);
+        let perms: Vec<Vec<u32>> = (0..4).map(|_| permutation(n, &mut rng)).collect();
+        let a = permuted_products(&x, &y, 1.0, &perms).unwrap();
+        let b = permuted_products(&x, &dy, 1.0, &perms).unwrap();
+        for (u, v) in a.iter().zip(&b) {
+            assert!(close(*u, *v, 1e-12));
+        }
+    }
+}
