@@ -1,10 +1,11 @@
 //! Permutation replicates of distance covariance (energy's `dcov.test` and `dcor.test`), many per pass.
-//! A replicate permutes the observations of y; the double-centred matrix of the permuted sample is the
-//! original one with rows and columns permuted, B^π_ij = B_π(i)π(j), so its row means are the permuted
-//! row means and its grand mean is unchanged. Each replicate is therefore one more reducer,
-//! `Σ A∘B^π`, over the same pairs as every other: given a block of permutations, the planner fuses all of
-//! them, and A, into one pass (A is computed once per pair), compiled like any pass. Memory is O(n) per
-//! replicate of the block (the permuted points and row means), never n × n.
+//! A replicate permutes the observations of y. Its statistic `Σ A∘B^π` needs no centring of the permuted
+//! distances: A, double-centred, has rows and columns summing to zero, so the row-mean and grand-mean
+//! terms of B^π contribute nothing and `Σ A∘B^π = Σ_ij A_ij b_π(i)π(j)`, the raw distances of the
+//! permuted sample. Each replicate is therefore one more reducer over the same pairs as every other:
+//! given a block of permutations, the planner fuses all of them, and A, into one pass (A is computed once
+//! per pair), compiled like any pass. Memory is O(n) per replicate of the block (the permuted points),
+//! never n × n.
 
 use std::sync::Arc;
 
@@ -24,21 +25,14 @@ pub fn permuted_products(
     perms: &[Vec<u32>],
 ) -> Result<Vec<f64>, PlanError> {
     let n = x.n();
-    let centred_x = centred(&x.distances(index)?, None)?;
-    let dy = y.distances(index)?;
-    let row_means = graph::reduce(ReduceOp::RowMeans, &dy, false);
-    let mean = graph::reduce(ReduceOp::Mean, &dy, false);
-    // One pass for both samples' row means (the planner fuses the pending reducers R holds as roots).
-    graph::register_root(&row_means);
-    graph::register_root(&mean);
-    let row_means = values(&row_means)?;
-    let mean = values(&mean)?[0];
+    let centred_x = centred(&x.distances(index)?)?;
+    let base = Base::of(y, index)?;
     let mut out = Vec::with_capacity(perms.len());
     for block in perms.chunks(BLOCK) {
         let sums = block
             .iter()
             .map(|p| {
-                let b = permuted_centred(y, &dy, index, p, &row_means, mean)?;
+                let b = base.permuted(p, index)?;
                 Ok(graph::reduce(
                     ReduceOp::Sum,
                     &graph::binary(BinaryOp::Mul, &centred_x, &b)?,
@@ -60,58 +54,50 @@ fn block_values(sums: &[NodeRef]) -> Result<Vec<f64>, PlanError> {
     sums.iter().map(|s| Ok(values(s)?[0])).collect()
 }
 
-/// `d - m_i - m_j + mean`, with the row means `m` computed from `d` unless given.
-fn centred(d: &NodeRef, given: Option<(NodeRef, NodeRef)>) -> Result<NodeRef, PlanError> {
-    let (m, mm) = given.unwrap_or_else(|| {
-        (
-            graph::reduce(ReduceOp::RowMeans, d, false),
-            graph::reduce(ReduceOp::Mean, d, false),
-        )
-    });
+/// `d - m_i - m_j + mean`: the double-centred matrix, rows and columns summing to zero.
+fn centred(d: &NodeRef) -> Result<NodeRef, PlanError> {
+    let m = graph::reduce(ReduceOp::RowMeans, d, false);
+    let mm = graph::reduce(ReduceOp::Mean, d, false);
     let a = graph::sweep(d, Margin::Rows, &m, BinaryOp::Sub)?;
     let b = graph::sweep(&a, Margin::Cols, &m, BinaryOp::Sub)?;
     Ok(graph::binary(BinaryOp::Add, &b, &mm)?)
 }
 
-/// The centred distance matrix of y's observations taken in the order `perm`: distances of the permuted
-/// points, centred by the permuted row means. A given distance matrix is permuted as a whole.
-fn permuted_centred(
-    y: &Sample,
-    dy: &NodeRef,
-    index: f64,
-    perm: &[u32],
-    row_means: &[f64],
-    mean: f64,
-) -> Result<NodeRef, PlanError> {
-    let n = perm.len();
-    let d = match y {
-        Sample::Points(p) => {
-            let cols = p.shape.cols as usize;
-            let v = plan::materialize(p)?;
-            let mut moved = Vec::with_capacity(v.len());
-            for c in 0..cols {
-                let col = &v[c * n..(c + 1) * n];
-                moved.extend(perm.iter().map(|&i| col[i as usize]));
+/// y's values, read once: its points (column-major), or its distance matrix (raised to `index`).
+enum Base {
+    Points(Vec<f64>, Shape),
+    Distances(Vec<f64>),
+}
+
+impl Base {
+    fn of(y: &Sample, index: f64) -> Result<Base, PlanError> {
+        Ok(match y {
+            Sample::Points(p) => Base::Points(plan::materialize(p)?, p.shape),
+            Sample::Distances(_) => Base::Distances(plan::materialize(&y.distances(index)?)?),
+        })
+    }
+
+    /// The distances (raised to `index`) of y's observations taken in the order `perm`: of the permuted
+    /// points, or the distance matrix permuted as a whole.
+    fn permuted(&self, perm: &[u32], index: f64) -> Result<NodeRef, PlanError> {
+        let n = perm.len();
+        let gather =
+            |col: &[f64], out: &mut Vec<f64>| out.extend(perm.iter().map(|&i| col[i as usize]));
+        let mut moved = Vec::new();
+        Ok(match self {
+            Base::Points(v, shape) => {
+                v.chunks(n).for_each(|col| gather(col, &mut moved));
+                let pts = graph::source(Arc::new(Source::owned(moved)), *shape);
+                graph::binary(BinaryOp::Pow, &graph::dist(&pts)?, &graph::constant(index))?
             }
-            let pts = graph::source(Arc::new(Source::owned(moved)), p.shape);
-            graph::binary(BinaryOp::Pow, &graph::dist(&pts)?, &graph::constant(index))?
-        }
-        Sample::Distances(_) => {
-            let v = plan::materialize(dy)?;
-            let mut moved = Vec::with_capacity(n * n);
-            for &j in perm {
-                let col = &v[j as usize * n..(j as usize + 1) * n];
-                moved.extend(perm.iter().map(|&i| col[i as usize]));
+            Base::Distances(v) => {
+                perm.iter()
+                    .for_each(|&j| gather(&v[j as usize * n..(j as usize + 1) * n], &mut moved));
+                let m = Shape::matrix(n as u64, n as u64);
+                graph::source(Arc::new(Source::owned(moved)), m)
             }
-            graph::source(
-                Arc::new(Source::owned(moved)),
-                Shape::matrix(n as u64, n as u64),
-            )
-        }
-    };
-    let m: Vec<f64> = perm.iter().map(|&i| row_means[i as usize]).collect();
-    let m = graph::source(Arc::new(Source::owned(m)), Shape::vector(n as u64));
-    centred(&d, Some((m, graph::constant(mean))))
+        })
+    }
 }
 
 fn values(n: &NodeRef) -> Result<Vec<f64>, PlanError> {
@@ -183,15 +169,12 @@ mod tests {
         let y = points(noise(n, 46), n as u64, 1);
         let mut rng = Rng(9);
         let perms: Vec<Vec<u32>> = (0..BLOCK).map(|_| permutation(n, &mut rng)).collect();
-        let dy = y.distances(1.0).unwrap();
-        let rm = graph::reduce(ReduceOp::RowMeans, &dy, false);
-        let mm = graph::reduce(ReduceOp::Mean, &dy, false);
-        let (m, mean) = (values(&rm).unwrap(), values(&mm).unwrap()[0]);
-        let a = centred(&x.distances(1.0).unwrap(), None).unwrap();
+        let base = Base::of(&y, 1.0).unwrap();
+        let a = centred(&x.distances(1.0).unwrap()).unwrap();
         let sums: Vec<NodeRef> = perms
             .iter()
             .map(|p| {
-                let b = permuted_centred(&y, &dy, 1.0, p, &m, mean).unwrap();
+                let b = base.permuted(p, 1.0).unwrap();
                 graph::reduce(
                     ReduceOp::Sum,
                     &graph::binary(BinaryOp::Mul, &a, &b).unwrap(),
