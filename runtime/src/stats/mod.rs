@@ -3,5 +3,6 @@ pub mod dcor;
 pub mod mi;
 mod pairdist;
 pub mod pde;
+pub mod permutation;
 mod rseq;
 pub mod univariate;
