@@ -6,8 +6,7 @@
 //! that the same seed gives the same permutations, and computing the replicates in parallel.
 
 use super::dcor::{v_moments, Method, Sample};
-use super::univariate::dcov_univariate;
-use crate::exec::Steps;
+use super::univariate::PermutedDcov;
 use crate::graph::{self, Shape, Source};
 use crate::plan::{self, PlanError};
 use std::sync::Arc;
@@ -68,14 +67,13 @@ fn column(s: &Sample) -> Result<Option<Vec<f64>>, PlanError> {
 }
 
 fn univariate_replicates(x: &[f64], y: &[f64], perms: &[Vec<u32>]) -> Result<Vec<f64>, PlanError> {
-    plan::map_indices(perms.len(), |r| {
-        let yp: Vec<f64> = perms[r].iter().map(|&i| y[i as usize]).collect();
-        // Each replicate is short (milliseconds): the map over replicates polls, not the replicate.
-        Steps::unpolled(|steps| dcov_univariate(x, &yp, steps))
-            .expect("an unpolled computation is never cancelled")
-            .v
-            .xy
-    })
+    if x.len() < 2 {
+        // No pairs: every statistic is 0.
+        return Ok(vec![0.0; perms.len()]);
+    }
+    let shared = crate::pool::install(|| PermutedDcov::new(x, y));
+    // Each replicate is short (milliseconds): the map over replicates polls, not the replicate.
+    plan::map_indices(perms.len(), |r| shared.v_xy(&perms[r]))
 }
 
 /// y's values, read once, from which each permuted copy is made: observations (n × d, column-major) or a
