@@ -98,3 +98,15 @@ test_that("bad input errors name the argument", {
   expect_error(dcov.test(u, u, index = 3, R = 9), "`index` must be in \\(0, 2\\]", class = "lazyshare_bad_argument")
   expect_error(dcov.test(u, letters[1:20], R = 9), "`y` must be a numeric", class = "lazyshare_bad_argument")
 })
+
+test_that("lazy inputs give the same test as plain ones", {
+  set.seed(7); u <- rnorm(60); v <- sin(u) + rnorm(60, sd = 0.3); X <- cbind(u, rnorm(60))
+  set.seed(8); want <- dcor.test(u, v, R = 49)
+  set.seed(8); got <- dcor.test(lazyshare::lazy(u), lazyshare::lazy(v), R = 49)
+  expect_identical(got$p.value, want$p.value)
+  expect_equal(got$replicates, want$replicates, tolerance = 1e-12)
+  set.seed(8); want <- dcov.test(X, v, R = 49)
+  set.seed(8); got <- dcov.test(lazyshare::lazy(X), v, R = 49)
+  expect_identical(got$p.value, want$p.value)
+  expect_equal(got$replicates, want$replicates, tolerance = 1e-12)
+})
