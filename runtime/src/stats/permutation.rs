@@ -30,7 +30,7 @@ pub fn energy_shuffle(perm: &mut [u32], mut uniform: impl FnMut() -> f64) {
 /// Univariate samples with exponent 1 take the O(n log n) path, the replicates spread over the pool. Other
 /// samples stream each replicate through the two fused passes of [`v_moments`], one after the other (each
 /// pass is parallel itself); a replicate block that fuses many permutations into one pass can replace
-/// [`replicate_products`]' streaming branch without changing this interface.
+/// `streamed_products` without changing this interface.
 pub fn replicate_products(
     x: &Sample,
     y: &Sample,
@@ -48,6 +48,17 @@ pub fn replicate_products(
             return univariate_replicates(&a, &b, perms);
         }
     }
+    streamed_products(x, y, index, perms)
+}
+
+/// The general case, one replicate after another through [`v_moments`]' two fused passes: the place for a
+/// replicate block that fuses many permutations into one pass.
+fn streamed_products(
+    x: &Sample,
+    y: &Sample,
+    index: f64,
+    perms: &[Vec<u32>],
+) -> Result<Vec<f64>, PlanError> {
     let y = Permutable::new(y)?;
     perms
         .iter()
