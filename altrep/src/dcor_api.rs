@@ -13,7 +13,7 @@ use crate::rapi::*;
 
 /// One side of a distance covariance: observations (the rows of a numeric matrix or vector) or an n × n
 /// distance matrix (numeric, or lazy such as `as.matrix(dist(lazy(z)))`).
-fn sample(x: SEXP, is_dist: SEXP, arg: &str) -> RResult<Sample> {
+pub(crate) fn sample(x: SEXP, is_dist: SEXP, arg: &str) -> RResult<Sample> {
     // SAFETY: reading a logical scalar.
     let is_dist = unsafe { Rf_asLogical(is_dist) } == 1;
     let (node, view) = operand(x, arg)?;

@@ -4,6 +4,7 @@
 use std::os::raw::c_void;
 
 use crate::dcor_api::*;
+use crate::dcortest_api::*;
 use crate::explain_api::*;
 use crate::guard::install_panic_hook;
 use crate::lazy_api::*;
@@ -75,6 +76,7 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
         lzs_options / 1,
         lzs_stats / 1,
         lzs_dcov / 7,
+        lzs_dcov_test / 6,
         lzs_explain / 1,
         lzs_explain_only / 1,
         lzs_explained / 0,

@@ -15,6 +15,7 @@
 //! - `convert`: R values (plain or lazy) as graph nodes.
 //! - `lazy_api`: entries that build lazy objects and turn them back into R values.
 //! - `dcor_api`: the distance covariance entry.
+//! - `dcortest_api`: the permutation test of independence, with R's generator drawing energy's permutations.
 //! - `explain_api`: `lazy_explain()`'s entries and the trace of every force (`LAZYSHARE_TRACE`).
 //! - `mi_api`: the Pareto density and mutual information entries.
 //! - `options_api`: the thresholds and counters entries.
@@ -24,6 +25,7 @@
 mod altclass;
 mod convert;
 mod dcor_api;
+mod dcortest_api;
 mod error;
 mod explain_api;
 mod guard;

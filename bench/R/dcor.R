@@ -13,6 +13,12 @@
 #      every n (dcor2d returns dcor^2, so sqrt(dcor2d) is compared with our dcor);
 #   4. multivariate: set.seed(1); X <- matrix(rnorm(3n), n, 3); y <- X[, 1]^2 + rnorm(n);
 #      energy::dcor(X, y) vs lazyshare::dcor(X, y) (lazyshare streams here by itself) at n = 2,000 and 5,000.
+#   5. permutation tests (issue 12), set.seed(2) before each call so both packages draw the same permutations:
+#      energy::dcor.test(X, y, R = 199) vs lazyshare::dcor.test(X, y, R = 199) with X n x 2 (y = X[, 1]^2 + noise)
+#      at n = 2,000 and 5,000, and lazyshare::dcor.test(x, y, R = 999) alone at n = 10^5 univariate (energy
+#      cannot: its four n x n matrices would need 320 GB). The value compared is the p-value (identical when
+#      the permutations are the same).
+#      `Rscript bench/R/dcor.R tests` runs these rows alone.
 # Each (implementation, n) runs in a fresh child process (`Rscript dcor.R worker <impl> <n>`) that loads only
 # the package it measures, so neither package's memory is counted in the other's child. The child creates
 # the data, resets its peak RSS (VmHWM) to the current RSS, times the call (once if it takes >= 1 s,
@@ -32,6 +38,8 @@ energy_sizes <- c(2000L, 5000L, 10000L)              # energy::dcor: O(n^2) memo
 streaming_sizes <- c(energy_sizes, 25000L, 50000L, 100000L)  # lazyshare streaming: O(n) memory
 auto_sizes <- c(streaming_sizes, 1000000L)           # O(n log n): lazyshare auto and energy::dcor2d
 mv_sizes <- c(2000L, 5000L)                          # multivariate X (n x 3)
+test_mv_sizes <- c(2000L, 5000L)                     # dcor.test, X n x 2, R = 199, both packages
+test_uni_sizes <- 100000L                            # dcor.test, univariate, R = 999, lazyshare only
 renjin_25k_s <- 1319                                 # Renjin's record for dcor at n = 25,000 (seconds)
 agree_tol <- 1e-10
 
@@ -54,13 +62,20 @@ impls <- list(
                              f = function(d) lazyshare::dcor(d$x, d$y, method = "streaming")),
   lazyshare_auto      = list(pkg = "lazyshare", mv = FALSE, f = function(d) lazyshare::dcor(d$x, d$y)),
   energy_mv           = list(pkg = "energy",    mv = TRUE,  f = function(d) energy::dcor(d$x, d$y)),
-  lazyshare_mv        = list(pkg = "lazyshare", mv = TRUE,  f = function(d) lazyshare::dcor(d$x, d$y))
+  lazyshare_mv        = list(pkg = "lazyshare", mv = TRUE,  f = function(d) lazyshare::dcor(d$x, d$y)),
+  energy_test_mv      = list(pkg = "energy",    mv = 2L,
+                             f = function(d) { set.seed(2); energy::dcor.test(d$x, d$y, R = 199)$p.value }),
+  lazyshare_test_mv   = list(pkg = "lazyshare", mv = 2L,
+                             f = function(d) { set.seed(2); lazyshare::dcor.test(d$x, d$y, R = 199)$p.value }),
+  lazyshare_test_uni  = list(pkg = "lazyshare", mv = FALSE,
+                             f = function(d) { set.seed(2); lazyshare::dcor.test(d$x, d$y, R = 999)$p.value })
 )
 
 make_data <- function(n, mv) {
   set.seed(1)
-  if (mv) {
-    X <- matrix(rnorm(3 * n), n, 3)
+  if (!isFALSE(mv)) {
+    p <- if (isTRUE(mv)) 3L else mv
+    X <- matrix(rnorm(p * n), n, p)
     list(x = X, y = X[, 1]^2 + rnorm(n))
   } else {
     x <- rnorm(n)
@@ -102,13 +117,20 @@ shm_before <- list.files("/dev/shm")
 cat(sprintf("energy %s, lazyshare %s, %s, %d cores\n", packageVersion("energy"), packageVersion("lazyshare"),
             R.version.string, parallel::detectCores()))
 
-runs <- rbind(
+tests_only <- length(args) >= 1L && args[1L] == "tests"
+test_runs <- rbind(
+  data.frame(impl = "lazyshare_test_mv", n = test_mv_sizes),
+  data.frame(impl = "energy_test_mv", n = test_mv_sizes),
+  data.frame(impl = "lazyshare_test_uni", n = test_uni_sizes),
+  stringsAsFactors = FALSE)
+runs <- if (tests_only) test_runs else rbind(
   data.frame(impl = "energy_dcor", n = energy_sizes),
   data.frame(impl = "lazyshare_streaming", n = streaming_sizes),
   data.frame(impl = "lazyshare_auto", n = auto_sizes),
   data.frame(impl = "energy_dcor2d", n = auto_sizes),
   data.frame(impl = "lazyshare_mv", n = mv_sizes),
   data.frame(impl = "energy_mv", n = mv_sizes),
+  test_runs,
   stringsAsFactors = FALSE)
 
 run_child <- function(impl, n) {
@@ -149,14 +171,20 @@ row <- function(workload, ours, peer, peer_label, n) {
     stringsAsFactors = FALSE)
 }
 
-rows <- c(
+test_rows <- c(
+  lapply(test_mv_sizes, function(n)
+    row("dcor.test (X n x 2, y), R = 199", "lazyshare_test_mv", "energy_test_mv", "energy::dcor.test", n)),
+  lapply(test_uni_sizes, function(n)
+    row("dcor.test (x, y), R = 999", "lazyshare_test_uni", NA, "energy::dcor.test", n)))
+rows <- if (tests_only) test_rows else c(
   lapply(streaming_sizes, function(n)
     row("streaming (x, y)", "lazyshare_streaming", if (n %in% energy_sizes) "energy_dcor" else NA,
         "energy::dcor", n)),
   lapply(energy_sizes, function(n) row("auto (x, y)", "lazyshare_auto", "energy_dcor", "energy::dcor", n)),
   lapply(auto_sizes, function(n)
     row("auto (x, y)", "lazyshare_auto", "energy_dcor2d", "sqrt(energy::dcor2d)", n)),
-  lapply(mv_sizes, function(n) row("auto (X n x 3, y)", "lazyshare_mv", "energy_mv", "energy::dcor", n)))
+  lapply(mv_sizes, function(n) row("auto (X n x 3, y)", "lazyshare_mv", "energy_mv", "energy::dcor", n)),
+  test_rows)
 tab <- do.call(rbind, rows)
 
 cat("\nTimes in seconds (median of 3 runs when a run takes < 1 s, else 1 run); ratio = peer / lazyshare",
@@ -186,14 +214,14 @@ if (nrow(bad)) {
 } else {
   cat(sprintf("ok: all %d compared values agree to < %.0e\n", sum(!is.na(tab$agree)), agree_tol))
 }
-for (n in setdiff(streaming_sizes, energy_sizes)) {
+for (n in if (tests_only) integer() else setdiff(streaming_sizes, energy_sizes)) {
   s <- value_of("lazyshare_streaming", n, "value")
   a <- value_of("lazyshare_auto", n, "value")
   cat(sprintf("streaming vs auto at n = %d (no energy peer): dcor %.17g vs %.17g, |diff|/|auto| = %.1e\n",
               n, s, a, abs(s - a) / abs(a)))
 }
 
-csv <- file.path(dirname(self), "dcor.csv")
+csv <- file.path(dirname(self), if (tests_only) "dcor-tests.csv" else "dcor.csv")
 write.csv(tab, csv, row.names = FALSE)
 cat("\nwrote", csv, "\n")
 
@@ -210,24 +238,34 @@ if (length(other)) cat("WARNING: other new files left in /dev/shm:", paste(other
 
 # Goals
 cat("\n")
-speed_10k <- value_of("energy_dcor", 10000L, "time_s") / value_of("lazyshare_streaming", 10000L, "time_s")
-mem_10k <- 100 * value_of("lazyshare_streaming", 10000L, "growth_mb") / value_of("energy_dcor", 10000L, "growth_mb")
-met <- !is.na(speed_10k) && !is.na(mem_10k) && speed_10k >= 20 && mem_10k <= 1
-cat(sprintf(paste("goal (issue 3): streaming dcor >= 20x faster than energy::dcor at n = 10,000 with <= 1%%",
-                  "of its peak memory -> ratio %.1fx, memory %.3g%% : %s\n"),
-            speed_10k, mem_10k, if (met) "met" else "NOT met"))
-cat("  (memory = growth of peak RSS over the RSS after creating the data, for both)\n")
-t_5k <- value_of("energy_dcor", 5000L, "time_s")
-speed_5k <- t_5k / value_of("lazyshare_streaming", 5000L, "time_s")
-cat(sprintf(paste("goal (issue 4): lazyshare::dcor >= 100x faster than energy::dcor at n = 5,000",
-                  "-> %.0fx (auto) / %.0fx (streaming, the compiled two-pass form): %s\n"),
-            t_5k / value_of("lazyshare_auto", 5000L, "time_s"), speed_5k,
-            if (!is.na(speed_5k) && speed_5k >= 100) "met" else "NOT met"))
-t_25k <- value_of("lazyshare_streaming", 25000L, "time_s")
-cat(sprintf("goal (issue 4): n = 25,000 streaming in <= 2 s (Renjin's record: %d s) -> %.3g s: %s\n",
-            renjin_25k_s, t_25k, if (!is.na(t_25k) && t_25k <= 2) "met" else "NOT met"))
-cat(sprintf("n = 50,000 streaming: %.3g s\n", value_of("lazyshare_streaming", 50000L, "time_s")))
-t_100k <- value_of("lazyshare_streaming", 100000L, "time_s")
-g_100k <- value_of("lazyshare_streaming", 100000L, "growth_mb")
-cat(sprintf("goal (issue 4): n = 100,000 streaming in <= 40 s with < 100 MB peak growth -> %.3g s, %.0f MB: %s\n",
-            t_100k, g_100k, if (!is.na(t_100k) && t_100k <= 40 && g_100k < 100) "met" else "NOT met"))
+if (!tests_only) {
+  speed_10k <- value_of("energy_dcor", 10000L, "time_s") / value_of("lazyshare_streaming", 10000L, "time_s")
+  mem_10k <- 100 * value_of("lazyshare_streaming", 10000L, "growth_mb") / value_of("energy_dcor", 10000L, "growth_mb")
+  met <- !is.na(speed_10k) && !is.na(mem_10k) && speed_10k >= 20 && mem_10k <= 1
+  cat(sprintf(paste("goal (issue 3): streaming dcor >= 20x faster than energy::dcor at n = 10,000 with <= 1%%",
+                    "of its peak memory -> ratio %.1fx, memory %.3g%% : %s\n"),
+              speed_10k, mem_10k, if (met) "met" else "NOT met"))
+  cat("  (memory = growth of peak RSS over the RSS after creating the data, for both)\n")
+  t_5k <- value_of("energy_dcor", 5000L, "time_s")
+  speed_5k <- t_5k / value_of("lazyshare_streaming", 5000L, "time_s")
+  cat(sprintf(paste("goal (issue 4): lazyshare::dcor >= 100x faster than energy::dcor at n = 5,000",
+                    "-> %.0fx (auto) / %.0fx (streaming, the compiled two-pass form): %s\n"),
+              t_5k / value_of("lazyshare_auto", 5000L, "time_s"), speed_5k,
+              if (!is.na(speed_5k) && speed_5k >= 100) "met" else "NOT met"))
+  t_25k <- value_of("lazyshare_streaming", 25000L, "time_s")
+  cat(sprintf("goal (issue 4): n = 25,000 streaming in <= 2 s (Renjin's record: %d s) -> %.3g s: %s\n",
+              renjin_25k_s, t_25k, if (!is.na(t_25k) && t_25k <= 2) "met" else "NOT met"))
+  cat(sprintf("n = 50,000 streaming: %.3g s\n", value_of("lazyshare_streaming", 50000L, "time_s")))
+  t_100k <- value_of("lazyshare_streaming", 100000L, "time_s")
+  g_100k <- value_of("lazyshare_streaming", 100000L, "growth_mb")
+  cat(sprintf("goal (issue 4): n = 100,000 streaming in <= 40 s with < 100 MB peak growth -> %.3g s, %.0f MB: %s\n",
+              t_100k, g_100k, if (!is.na(t_100k) && t_100k <= 40 && g_100k < 100) "met" else "NOT met"))
+}
+t_test_5k <- value_of("lazyshare_test_mv", 5000L, "time_s")
+speed_test_5k <- value_of("energy_test_mv", 5000L, "time_s") / t_test_5k
+cat(sprintf("goal (issue 12): dcor.test (X n x 2, R = 199) >= 100x faster than energy at n = 5,000 -> %.1fx: %s\n",
+            speed_test_5k, if (!is.na(speed_test_5k) && speed_test_5k >= 100) "met" else "NOT met"))
+t_test_uni <- value_of("lazyshare_test_uni", 100000L, "time_s")
+cat(sprintf("goal (issue 12): dcor.test at n = 10^5 univariate, R = 999, in <= 10 s -> %.3g s: %s\n",
+            t_test_uni, if (!is.na(t_test_uni) && t_test_uni <= 10) "met" else "NOT met"))
+cat("  (energy cannot run that row: its four n x n matrices would need 320 GB)\n")

@@ -3,6 +3,7 @@ pub mod dcor;
 pub mod mi;
 mod pairdist;
 pub mod pde;
-pub mod replicates;
+pub mod permutation;
+mod replicates;
 mod rseq;
 pub mod univariate;

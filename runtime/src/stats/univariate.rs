@@ -82,6 +82,68 @@ pub fn univariate_steps(n: usize) -> usize {
     n.div_ceil(STEP_ROWS) + 3
 }
 
+/// What every permutation replicate of one pair of univariate samples shares: both sorts, y's ranks and
+/// both samples' row sums do not change when y's observations are permuted, so a replicate costs only the
+/// Fenwick passes of S1 and the O(n) sum S2.
+pub struct PermutedDcov {
+    sx: Sorted,
+    sy: Sorted,
+    ry: Vec<u32>,
+    y: Vec<f64>,
+    rows_x: Vec<Dd>,
+    rows_y: Vec<Dd>,
+    s3: Dd,
+}
+
+impl PermutedDcov {
+    /// Same conditions on x and y as [`dcov_univariate`], and n >= 2.
+    pub fn new(x: &[f64], y: &[f64]) -> PermutedDcov {
+        assert_eq!(x.len(), y.len(), "PermutedDcov: x and y differ in length");
+        assert!(x.len() >= 2, "PermutedDcov: fewer than 2 observations");
+        assert!(
+            u32::try_from(x.len()).is_ok(),
+            "PermutedDcov: more than u32::MAX observations"
+        );
+        let (sx, sy) = rayon::join(|| Sorted::new(x), || Sorted::new(y));
+        let (ra, rb) = rayon::join(|| row_sums(&sx), || row_sums(&sy));
+        PermutedDcov {
+            ry: sy.ranks(),
+            sx,
+            sy,
+            y: y.to_vec(),
+            s3: ra.total.mul(rb.total),
+            rows_x: ra.rows,
+            rows_y: rb.rows,
+        }
+    }
+
+    /// dCov² (the V-statistic, as `dcov_univariate(x, y[perm]).v.xy`) with x's element i paired with
+    /// y's element `perm[i]`.
+    pub fn v_xy(&self, perm: &[u32]) -> f64 {
+        assert_eq!(
+            perm.len(),
+            self.y.len(),
+            "PermutedDcov: permutation of the wrong length"
+        );
+        let s2 = self
+            .rows_x
+            .iter()
+            .zip(perm)
+            .fold(Dd::ZERO, |s, (a, &j)| s.add(a.mul(self.rows_y[j as usize])));
+        let s1 = Steps::unpolled(|steps| {
+            sum_abs_products(
+                &self.sx,
+                &self.sy,
+                (&self.ry, &self.y),
+                |i| perm[i] as usize,
+                steps,
+            )
+        })
+        .expect("an unpolled computation is never cancelled");
+        v_statistic(self.y.len() as f64, s1, s2, self.s3)
+    }
+}
+
 /// Rows of a Fenwick pass between two checks for cancellation (a few milliseconds of work).
 const STEP_ROWS: usize = 1 << 16;
 
@@ -109,7 +171,7 @@ fn moments(x: &[f64], y: &[f64], steps: &Steps) -> Option<UnivariateDcov> {
     drop((ra, rb));
     steps.advance(1);
 
-    let s1 = sum_abs_products(&sx, &sy, y, steps)?;
+    let s1 = sum_abs_products(&sx, &sy, (&sy.ranks(), y), |i| i, steps)?;
     let s1a = sum_squared_differences(&sx.vals);
     let s1b = sum_squared_differences(&sy.vals);
 
@@ -351,17 +413,26 @@ struct Node([f64; 4]);
 ///
 /// The four sums run as two trees on the two cores, {1, x} and {y, xy}; each tree's share of S_G is a
 /// fixed sum in a fixed order, so the result does not depend on the thread count.
-fn sum_abs_products(sx: &Sorted, sy: &Sorted, y: &[f64], steps: &Steps) -> Option<Dd> {
+///
+/// x's element i is paired with y's element `pair(i)`; `ry` holds y's ranks (`sy.ranks()`).
+fn sum_abs_products(
+    sx: &Sorted,
+    sy: &Sorted,
+    (ry, y): (&[u32], &[f64]),
+    pair: impl Fn(usize) -> usize,
+    steps: &Steps,
+) -> Option<Dd> {
     let n = sx.vals.len();
     // y-rank and centred y of each element in x-order, gathered once so that both passes read in order.
-    let ry = sy.ranks();
     let (q, yv): (Vec<u32>, Vec<f64>) = sx
         .order
         .iter()
-        // The same subtraction as in `Sorted::new`, so the same centred value.
-        .map(|&i| (ry[i as usize], y[i as usize] - sy.centre))
+        .map(|&i| {
+            let j = pair(i as usize);
+            // The same subtraction as in `Sorted::new`, so the same centred value.
+            (ry[j], y[j] - sy.centre)
+        })
         .unzip();
-    drop(ry);
     let xv = &sx.vals[..];
     let (gx, gy) = (sx.grid, sy.grid);
     let gxy = Grid::new(sx.log2_bound + sy.log2_bound, n);
