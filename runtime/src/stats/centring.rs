@@ -71,24 +71,47 @@ pub fn u_product(u: &[f64], v: &[f64], n: usize) -> f64 {
 /// `(U_π·V)` where `U_π[i,j] = U[π_i, π_j]`: energy's `U_product(Pxz[i, i], Pyz)` without forming the
 /// permuted matrix.
 pub fn permuted_u_product(u: &[f64], v: &[f64], n: usize, perm: &[usize]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..n {
-        let pi = perm[i];
-        for j in 0..i {
-            s += u[pi + perm[j] * n] * v[i + j * n];
-        }
-    }
-    2.0 * s / (n as f64 * (n as f64 - 3.0))
+    permuted_block::<1>(u, v, n, [perm])[0]
 }
 
-/// One permuted U-product per permutation (each a slice of n 0-based indices), in parallel.
+/// One permuted U-product per permutation (each n 0-based indices), in parallel, four at a time.
 pub fn permuted_u_products(u: &[f64], v: &[f64], n: usize, perms: &[Vec<usize>]) -> Vec<f64> {
     pool::install(|| {
         perms
-            .par_iter()
-            .map(|p| permuted_u_product(u, v, n, p))
+            .par_chunks(4)
+            .flat_map_iter(|block| match block {
+                [a, b, c, d] => permuted_block::<4>(u, v, n, [a, b, c, d]).to_vec(),
+                _ => block
+                    .iter()
+                    .map(|p| permuted_block::<1>(u, v, n, [p])[0])
+                    .collect(),
+            })
             .collect()
     })
+}
+
+/// K permuted U-products in one sweep of V. Each replicate's sum is a serial chain, as in energy, so that
+/// it is the same number; K independent chains keep the core busy while each waits on its additions.
+/// Both matrices must be symmetric (centred distance matrices and their projections are, exactly): row i's
+/// terms are then read down columns π_i and i, contiguous in memory, yet they are the same products
+/// summed in energy's order.
+fn permuted_block<const K: usize>(
+    u: &[f64],
+    v: &[f64],
+    n: usize,
+    perms: [&[usize]; K],
+) -> [f64; K] {
+    let mut s = [0.0; K];
+    for i in 0..n {
+        let vcol = &v[i * n..i * n + i];
+        let ucols: [&[f64]; K] = std::array::from_fn(|k| &u[perms[k][i] * n..perms[k][i] * n + n]);
+        for (j, &vij) in vcol.iter().enumerate() {
+            for k in 0..K {
+                s[k] += ucols[k][perms[k][j]] * vij;
+            }
+        }
+    }
+    s.map(|x| 2.0 * x / (n as f64 * (n as f64 - 3.0)))
 }
 
 /// energy's `projection(Dx, Dz)`: the U-centred Dx minus its component along the U-centred Dz,
@@ -166,6 +189,31 @@ mod tests {
         let ar = centre(&distances(&xr), n, Centring::U);
         assert!((r[1] - u_product(&ar, &b, n)).abs() < 1e-12);
         assert!((r[1] - r[0]).abs() > 1e-6);
+    }
+
+    #[test]
+    fn blocks_of_replicates_give_each_replicate_exactly() {
+        let x: Vec<f64> = (0..23)
+            .map(|i| ((i * 37 % 23) as f64).sin() * 3.0)
+            .collect();
+        let y: Vec<f64> = (0..23).map(|i| (i as f64 * 0.7).cos() + x[i]).collect();
+        let n = x.len();
+        let a = centre(&distances(&x), n, Centring::U);
+        let b = centre(&distances(&y), n, Centring::U);
+        let perms: Vec<Vec<usize>> = (1..=6)
+            .map(|k| (0..n).map(|i| (i * (2 * k + 1) + k) % n).collect())
+            .collect();
+        let all = permuted_u_products(&a, &b, n, &perms);
+        for (p, r) in perms.iter().zip(&all) {
+            // The permuted matrix formed and summed the plain way, in energy's order.
+            let mut s = 0.0;
+            for i in 0..n {
+                for j in 0..i {
+                    s += a[p[i] + p[j] * n] * b[i + j * n];
+                }
+            }
+            assert_eq!(*r, 2.0 * s / (n as f64 * (n as f64 - 3.0)));
+        }
     }
 
     #[test]
