@@ -32,12 +32,15 @@ fn square(x: SEXP, arg: &str) -> RResult<(&'static [f64], usize)> {
     }
 }
 
-fn real_matrix(values: &[f64], n: usize) -> SEXP {
-    // SAFETY: allocation on the main thread; the result is returned to R at once.
+/// An n × n double matrix allocated by R, filled by `fill` with no intermediate copy (these are the
+/// large objects of `pdcov.test`).
+fn real_matrix(n: usize, fill: impl FnOnce(&mut [f64])) -> SEXP {
+    // SAFETY: allocation on the main thread; the slice covers exactly the new matrix's n² values, and
+    // nothing else refers to it until it is returned to R.
     unsafe {
         let m = Rf_allocMatrix(SEXPTYPE::REALSXP, n as i32, n as i32);
-        if !values.is_empty() {
-            std::ptr::copy_nonoverlapping(values.as_ptr(), REAL(m), values.len());
+        if n > 0 {
+            fill(std::slice::from_raw_parts_mut(REAL(m), n * n));
         }
         m
     }
@@ -54,7 +57,7 @@ pub extern "C" fn lzs_centre(d: SEXP, unbiased: SEXP) -> SEXP {
         } else {
             Centring::Double
         };
-        Ok(real_matrix(&centring::centre(v, n, how), n))
+        Ok(real_matrix(n, |out| centring::centre_into(v, n, how, out)))
     })
 }
 
@@ -67,7 +70,9 @@ pub extern "C" fn lzs_projection(dx: SEXP, dz: SEXP) -> SEXP {
         if n != m {
             return Err(RError::new("`Dx` and `Dz` must have the same size"));
         }
-        Ok(real_matrix(&centring::projection(x, z, n), n))
+        Ok(real_matrix(n, |out| {
+            centring::projection_into(x, z, n, out)
+        }))
     })
 }
 
@@ -108,7 +113,7 @@ pub extern "C" fn lzs_u_products(u: SEXP, v: SEXP, perms: SEXP) -> SEXP {
                         })?;
                     list.push(p);
                 }
-                centring::permuted_u_products(a, b, n, &list)
+                centring::permuted_u_products(a, b, n, &list)?
             }
         };
         // SAFETY: allocation on the main thread.

@@ -9,6 +9,7 @@
 
 use rayon::prelude::*;
 
+use crate::plan::{self, PlanError};
 use crate::pool;
 
 /// Which centring: energy's `U_center` (for U-statistics, zero diagonal) or `D_center` (double centring).
@@ -22,7 +23,15 @@ pub enum Centring {
 /// grand sum over the unscaled row sums, then each pair (r ≤ c) gets `d[r,c] − ā_r − ā_c + ā` and its
 /// mirror the same value, as energy computes them.
 pub fn centre(d: &[f64], n: usize, how: Centring) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    centre_into(d, n, how, &mut out);
+    out
+}
+
+/// [`centre`] written into `out` (n²), such as a matrix R has allocated for the result.
+pub fn centre_into(d: &[f64], n: usize, how: Centring, out: &mut [f64]) {
     assert_eq!(d.len(), n * n, "a square matrix");
+    assert_eq!(out.len(), n * n, "a square result");
     let at = |r: usize, c: usize| d[r + c * n];
     let sums: Vec<f64> = pool::install(|| {
         (0..n)
@@ -38,7 +47,6 @@ pub fn centre(d: &[f64], n: usize, how: Centring) -> Vec<f64> {
     };
     let means: Vec<f64> = sums.iter().map(|s| s / row_div).collect();
     let mean = grand / grand_div;
-    let mut out = vec![0.0; n * n];
     pool::install(|| {
         out.par_chunks_mut(n.max(1))
             .enumerate()
@@ -53,7 +61,6 @@ pub fn centre(d: &[f64], n: usize, how: Centring) -> Vec<f64> {
                 }
             })
     });
-    out
 }
 
 /// energy's U-product `(U·V) = 2/(n(n−3)) Σ_{i>j} U_ij V_ij` of two U-centred matrices, the lower
@@ -68,33 +75,30 @@ pub fn u_product(u: &[f64], v: &[f64], n: usize) -> f64 {
     2.0 * s / (n as f64 * (n as f64 - 3.0))
 }
 
-/// `(U_π·V)` where `U_π[i,j] = U[π_i, π_j]`: energy's `U_product(Pxz[i, i], Pyz)` without forming the
-/// permuted matrix.
-pub fn permuted_u_product(u: &[f64], v: &[f64], n: usize, perm: &[usize]) -> f64 {
-    permuted_block::<1>(u, v, n, [perm])[0]
+/// One permuted U-product per permutation (each n 0-based indices), four at a time in parallel, polled
+/// like a pass (progress, Ctrl-C).
+pub fn permuted_u_products(
+    u: &[f64],
+    v: &[f64],
+    n: usize,
+    perms: &[Vec<usize>],
+) -> Result<Vec<f64>, PlanError> {
+    let blocks: Vec<&[Vec<usize>]> = perms.chunks(4).collect();
+    let sums = plan::map_indices(blocks.len(), |b| match blocks[b] {
+        [a, b, c, d] => permuted_block::<4>(u, v, n, [a, b, c, d]).to_vec(),
+        block => block
+            .iter()
+            .map(|p| permuted_block::<1>(u, v, n, [p])[0])
+            .collect(),
+    })?;
+    Ok(sums.into_iter().flatten().collect())
 }
 
-/// One permuted U-product per permutation (each n 0-based indices), in parallel, four at a time.
-pub fn permuted_u_products(u: &[f64], v: &[f64], n: usize, perms: &[Vec<usize>]) -> Vec<f64> {
-    pool::install(|| {
-        perms
-            .par_chunks(4)
-            .flat_map_iter(|block| match block {
-                [a, b, c, d] => permuted_block::<4>(u, v, n, [a, b, c, d]).to_vec(),
-                _ => block
-                    .iter()
-                    .map(|p| permuted_block::<1>(u, v, n, [p])[0])
-                    .collect(),
-            })
-            .collect()
-    })
-}
-
-/// K permuted U-products in one sweep of V. Each replicate's sum is a serial chain, as in energy, so that
-/// it is the same number; K independent chains keep the core busy while each waits on its additions.
-/// Both matrices must be symmetric (centred distance matrices and their projections are, exactly): row i's
-/// terms are then read down columns π_i and i, contiguous in memory, yet they are the same products
-/// summed in energy's order.
+/// K permuted U-products `(U_π·V)` with `U_π[i,j] = U[π_i, π_j]` (energy's `U_product(Pxz[i, i], Pyz)`),
+/// in one sweep of V and without forming the permuted matrices. Each replicate's sum is a serial chain in
+/// energy's order, so that it is the same number; K independent chains keep the core busy while each
+/// waits on its additions. Both matrices must be symmetric (centred distance matrices and their
+/// projections are, exactly): row i's terms are then read down columns π_i and i, contiguous in memory.
 fn permuted_block<const K: usize>(
     u: &[f64],
     v: &[f64],
@@ -114,18 +118,21 @@ fn permuted_block<const K: usize>(
     s.map(|x| 2.0 * x / (n as f64 * (n as f64 - 3.0)))
 }
 
-/// energy's `projection(Dx, Dz)`: the U-centred Dx minus its component along the U-centred Dz,
-/// `Ã − ((Ã·C̃)/(C̃·C̃)) C̃`, the coefficient 0 when `|C̃·C̃|` is at most machine epsilon.
-pub fn projection(dx: &[f64], dz: &[f64], n: usize) -> Vec<f64> {
-    let a = centre(dx, n, Centring::U);
+/// energy's `projection(Dx, Dz)`, written into `out` (n², such as a matrix R has allocated): the
+/// U-centred Dx minus its component along the U-centred Dz, `Ã − ((Ã·C̃)/(C̃·C̃)) C̃`, the coefficient 0
+/// when `|C̃·C̃|` is at most machine epsilon. Ã is formed in `out` and reduced in place.
+pub fn projection_into(dx: &[f64], dz: &[f64], n: usize, out: &mut [f64]) {
+    centre_into(dx, n, Centring::U, out);
     let c = centre(dz, n, Centring::U);
-    let (ac, cc) = (u_product(&a, &c, n), u_product(&c, &c, n));
+    let (ac, cc) = (u_product(out, &c, n), u_product(&c, &c, n));
     let k = if cc.abs() > f64::EPSILON {
         ac / cc
     } else {
         0.0
     };
-    a.iter().zip(&c).map(|(a, c)| a - k * c).collect()
+    for (p, c) in out.iter_mut().zip(&c) {
+        *p -= k * c;
+    }
 }
 
 #[cfg(test)]
@@ -183,7 +190,7 @@ mod tests {
         let b = centre(&distances(&y), n, Centring::U);
         let id: Vec<usize> = (0..n).collect();
         let rev: Vec<usize> = (0..n).rev().collect();
-        let r = permuted_u_products(&a, &b, n, &[id, rev.clone()]);
+        let r = permuted_u_products(&a, &b, n, &[id, rev.clone()]).unwrap();
         assert_eq!(r[0], u_product(&a, &b, n));
         let xr: Vec<f64> = rev.iter().map(|&i| x[i]).collect();
         let ar = centre(&distances(&xr), n, Centring::U);
@@ -203,7 +210,7 @@ mod tests {
         let perms: Vec<Vec<usize>> = (1..=6)
             .map(|k| (0..n).map(|i| (i * (2 * k + 1) + k) % n).collect())
             .collect();
-        let all = permuted_u_products(&a, &b, n, &perms);
+        let all = permuted_u_products(&a, &b, n, &perms).unwrap();
         for (p, r) in perms.iter().zip(&all) {
             // The permuted matrix formed and summed the plain way, in energy's order.
             let mut s = 0.0;
@@ -221,10 +228,12 @@ mod tests {
         let x = [0.3, 1.0, 3.0, 7.0, 2.5, -1.0, 4.2];
         let z = [1.0, 0.5, 2.0, 9.0, 3.5, -2.0, 4.0];
         let n = x.len();
-        let p = projection(&distances(&x), &distances(&z), n);
+        let mut p = vec![0.0; n * n];
+        projection_into(&distances(&x), &distances(&z), n, &mut p);
         let c = centre(&distances(&z), n, Centring::U);
         assert!(u_product(&p, &c, n).abs() < 1e-12);
-        let same = projection(&distances(&x), &distances(&x), n);
+        let mut same = vec![0.0; n * n];
+        projection_into(&distances(&x), &distances(&x), n, &mut same);
         assert!(same.iter().all(|v| v.abs() < 1e-12));
     }
 }
