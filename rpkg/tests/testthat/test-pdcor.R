@@ -197,3 +197,14 @@ test_that("bad inputs are errors naming the argument", {
   expect_error(lazyshare::dcov2d(1:5, 1:6), "sample sizes must agree", class = "lazyshare_bad_argument")
   expect_error(lazyshare::dcor2d(1:3, 1:3, "U"), "at least 4 observations", class = "lazyshare_bad_argument")
 })
+
+test_that("lazy inputs give the same statistics and test results as plain ones", {
+  skip_if_not_installed("energy")
+  expect_lt(rel_err(lazyshare::pdcor(lazy(xP), yP, lazy(zP)), energy::pdcor(xP, yP, zP)), 1e-12)
+  expect_lt(rel_err(lazyshare::pdcov(xP, lazy(yP), zP), energy::pdcov(xP, yP, zP)), 1e-12)
+  set.seed(8); ours <- lazyshare::pdcor.test(lazy(xP), yP, zP, R = 29)
+  set.seed(8); theirs <- energy::pdcor.test(xP, yP, zP, R = 29)
+  ours$call <- theirs$call <- NULL
+  expect_identical(ours, theirs)
+  expect_lt(rel_err(lazyshare::dcorT(lazy(xP), yP), energy::dcorT(xP, yP)), 1e-12)
+})
