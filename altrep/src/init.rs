@@ -11,6 +11,7 @@ use crate::lazy_api::*;
 use crate::mi_api::*;
 use crate::options_api::*;
 use crate::pages_api::*;
+use crate::pdcor_api::*;
 use crate::rapi::*;
 use crate::registry::try_registry;
 use crate::{lazy, progress, view};
@@ -85,6 +86,9 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
         lzs_mi_discrete / 4,
         lzs_mi_usable_pairs / 4,
         lzs_mi_scores / 8,
+        lzs_centre / 2,
+        lzs_projection / 2,
+        lzs_u_products / 3,
     ];
     // R keeps a pointer to the table for the life of the DLL.
     let table: &'static [R_CallMethodDef] = Box::leak(table.into_boxed_slice());

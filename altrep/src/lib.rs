@@ -35,6 +35,7 @@ mod lazy_api;
 mod mi_api;
 mod options_api;
 mod pages_api;
+mod pdcor_api;
 mod preserve;
 mod progress;
 mod rapi;

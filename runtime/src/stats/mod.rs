@@ -1,4 +1,5 @@
 //! Statistics on plain slices: distance covariance, Pareto density estimation, mutual information.
+pub mod centring;
 pub mod dcor;
 pub mod mi;
 mod pairdist;
