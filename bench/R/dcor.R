@@ -101,11 +101,7 @@ run_worker <- function(impl, n) {
             peak_reset, sep = "\t"), "\n", sep = "")
 }
 
-args <- commandArgs(trailingOnly = TRUE)
-if (length(args) >= 1L && args[1L] == "worker") {
-  run_worker(args[2L], as.integer(args[3L]))
-  quit(save = "no", status = 0L)
-}
+run_if_worker(run_worker)
 
 # ---------------------------------------------------------------------------------------------------------
 # Parent: one child per (implementation, n), then the table

@@ -28,3 +28,13 @@ reset_peak <- function() {
   tryCatch({ writeLines("5", "/proc/self/clear_refs"); TRUE },
            error = function(e) FALSE, warning = function(w) FALSE)
 }
+
+# Each measurement runs in a fresh process, the script started again as `Rscript <script> worker <impl>
+# <n>`: when started that way, runs `run_worker(impl, n)` and exits.
+run_if_worker <- function(run_worker) {
+  args <- commandArgs(trailingOnly = TRUE)
+  if (length(args) >= 1L && args[1L] == "worker") {
+    run_worker(args[2L], as.integer(args[3L]))
+    quit(save = "no", status = 0L)
+  }
+}
