@@ -113,6 +113,7 @@ shm_before <- list.files("/dev/shm")
 cat(sprintf("energy %s, lazyshare %s, %s, %d cores\n", packageVersion("energy"), packageVersion("lazyshare"),
             R.version.string, parallel::detectCores()))
 
+args <- commandArgs(trailingOnly = TRUE)
 tests_only <- length(args) >= 1L && args[1L] == "tests"
 test_runs <- rbind(
   data.frame(impl = "lazyshare_test_mv", n = test_mv_sizes),
