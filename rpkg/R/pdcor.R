@@ -58,7 +58,7 @@ distance_matrix <- function(s) {
   d
 }
 
-check_replicates <- function(R) {
+check_permutation_count <- function(R) {
   if (missing(R)) {
     abort("`R` (the number of permutation replicates) is missing; give a positive whole number, e.g. R = 199")
   }
@@ -120,7 +120,7 @@ pdcov <- function(x, y, z) {
 #' @rdname pdcor
 #' @export
 pdcov.test <- function(x, y, z, R) {
-  R <- check_replicates(R)
+  R <- check_permutation_count(R)
   s <- pdcor_inputs(x, y, z)
   Dz <- distance_matrix(s$z)
   Pxz <- .Call(lzs_projection, distance_matrix(s$x), Dz)
@@ -149,7 +149,7 @@ pdcov.test <- function(x, y, z, R) {
 #' @rdname pdcor
 #' @export
 pdcor.test <- function(x, y, z, R) {
-  R <- check_replicates(R)
+  R <- check_permutation_count(R)
   result <- pdcov.test(x, y, z, R = R)
   reps <- if (result$condition) result$replicates / (result$statistic / result$estimate) else NA
   structure(list(call = match.call(), method = "pdcor test", statistic = result$estimate,
