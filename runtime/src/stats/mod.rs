@@ -1,6 +1,7 @@
 //! Statistics on plain slices: distance covariance, Pareto density estimation, mutual information.
 pub mod centring;
 pub mod dcor;
+mod dd;
 pub mod mi;
 mod pairdist;
 pub mod pde;
