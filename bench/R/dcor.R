@@ -39,6 +39,7 @@ streaming_sizes <- c(energy_sizes, 25000L, 50000L, 100000L)  # lazyshare streami
 auto_sizes <- c(streaming_sizes, 1000000L)           # O(n log n): lazyshare auto and energy::dcor2d
 mv_sizes <- c(2000L, 5000L)                          # multivariate X (n x 3)
 test_mv_sizes <- c(2000L, 5000L)                     # dcor.test, X n x 2, R = 199, both packages
+test_mv_big <- 20000L                                # the same, lazyshare only (energy: 12.8 GB of matrices)
 test_uni_sizes <- 100000L                            # dcor.test, univariate, R = 999, lazyshare only
 renjin_25k_s <- 1319                                 # Renjin's record for dcor at n = 25,000 (seconds)
 agree_tol <- 1e-10
@@ -116,7 +117,7 @@ cat(sprintf("energy %s, lazyshare %s, %s, %d cores\n", packageVersion("energy"),
 args <- commandArgs(trailingOnly = TRUE)
 tests_only <- length(args) >= 1L && args[1L] == "tests"
 test_runs <- rbind(
-  data.frame(impl = "lazyshare_test_mv", n = test_mv_sizes),
+  data.frame(impl = "lazyshare_test_mv", n = c(test_mv_sizes, test_mv_big)),
   data.frame(impl = "energy_test_mv", n = test_mv_sizes),
   data.frame(impl = "lazyshare_test_uni", n = test_uni_sizes),
   stringsAsFactors = FALSE)
@@ -169,8 +170,9 @@ row <- function(workload, ours, peer, peer_label, n) {
 }
 
 test_rows <- c(
-  lapply(test_mv_sizes, function(n)
-    row("dcor.test (X n x 2, y), R = 199", "lazyshare_test_mv", "energy_test_mv", "energy::dcor.test", n)),
+  lapply(c(test_mv_sizes, test_mv_big), function(n)
+    row("dcor.test (X n x 2, y), R = 199", "lazyshare_test_mv",
+        if (n %in% test_mv_sizes) "energy_test_mv" else NA, "energy::dcor.test", n)),
   lapply(test_uni_sizes, function(n)
     row("dcor.test (x, y), R = 999", "lazyshare_test_uni", NA, "energy::dcor.test", n)))
 rows <- if (tests_only) test_rows else c(
