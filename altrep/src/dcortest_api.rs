@@ -3,7 +3,7 @@
 //! computes the replicates of each block of permutations in parallel.
 
 use lazyshare_runtime::stats::dcor::{self, Method, Sample};
-use lazyshare_runtime::stats::permutation::{energy_shuffle, replicate_products};
+use lazyshare_runtime::stats::permutation::{energy_shuffle, Replicates};
 
 use crate::dcor_api::sample;
 use crate::error::{RError, RResult};
@@ -67,6 +67,7 @@ pub extern "C" fn lzs_dcov_test(
 fn permutation_dcovs(x: &Sample, y: &Sample, index: f64, r: usize) -> RResult<Vec<f64>> {
     let n = x.n() as usize;
     let block = (BLOCK_INDICES / n.max(1)).max(1);
+    let replicates = Replicates::new(x, y, index)?;
     let mut perm: Vec<u32> = (0..n as u32).collect();
     let mut out = Vec::with_capacity(r);
     while out.len() < r {
@@ -82,7 +83,7 @@ fn permutation_dcovs(x: &Sample, y: &Sample, index: f64, r: usize) -> RResult<Ve
             }
             PutRNGstate();
         }
-        let products = replicate_products(x, y, index, &perms)?;
+        let products = replicates.products(&perms)?;
         // A product rounded below zero is a zero statistic.
         out.extend(products.iter().map(|v| v.max(0.0).sqrt()));
     }

@@ -6,7 +6,7 @@
 //! that the same seed gives the same permutations, and computing the replicates in parallel.
 
 use super::dcor::Sample;
-use super::replicates::permuted_products;
+use super::replicates::Blocks;
 use super::univariate::PermutedDcov;
 use crate::plan::{self, PlanError};
 
@@ -23,44 +23,52 @@ pub fn energy_shuffle(perm: &mut [u32], mut uniform: impl FnMut() -> f64) {
     }
 }
 
-/// dCov² (the V-statistic, energy's mean of A∘B) of x against y permuted by each of `perms`: y's
-/// observation `perms[r][i]` is paired with x's observation i. Every permutation must have x's length.
-///
-/// Univariate samples with exponent 1 take the O(n log n) path, the replicates spread over the pool. Other
-/// samples take fused passes of [`super::replicates::BLOCK`] replicates each (A computed once per pair).
-pub fn replicate_products(
-    x: &Sample,
-    y: &Sample,
-    index: f64,
-    perms: &[Vec<u32>],
-) -> Result<Vec<f64>, PlanError> {
-    let n = x.n() as usize;
-    assert_eq!(y.n() as usize, n, "replicate_products: x and y differ in n");
-    assert!(
-        perms.iter().all(|p| p.len() == n),
-        "replicate_products: a permutation of the wrong length"
-    );
-    if index == 1.0 {
-        if let (Some(a), Some(b)) = (column(x)?, column(y)?) {
-            return univariate_replicates(&a, &b, perms);
-        }
-    }
-    streamed_products(x, y, index, perms)
+/// What the replicates of one test share, prepared once for all its blocks of permutations. Univariate
+/// samples with exponent 1 take the O(n log n) path (sorts, ranks and row sums shared), the replicates
+/// spread over the pool. Other samples take fused passes of [`super::replicates::BLOCK`] replicates each
+/// (A computed once per pair, its row means once per test).
+pub enum Replicates {
+    /// Fewer than two observations: no pairs, every statistic 0.
+    Empty,
+    Univariate(PermutedDcov),
+    Fused(Blocks, f64),
 }
 
-/// The general case: blocks of replicates fused into one pass each over the pairs
-/// ([`super::replicates`]), as n²·dCov² sums.
-fn streamed_products(
-    x: &Sample,
-    y: &Sample,
-    index: f64,
-    perms: &[Vec<u32>],
-) -> Result<Vec<f64>, PlanError> {
-    let nn = (x.n() as f64).powi(2);
-    Ok(permuted_products(x, y, index, perms)?
-        .into_iter()
-        .map(|s| s / nn)
-        .collect())
+impl Replicates {
+    pub fn new(x: &Sample, y: &Sample, index: f64) -> Result<Replicates, PlanError> {
+        let n = x.n();
+        assert_eq!(y.n(), n, "replicates: x and y differ in n");
+        if n < 2 {
+            return Ok(Replicates::Empty);
+        }
+        if index == 1.0 {
+            if let (Some(a), Some(b)) = (column(x)?, column(y)?) {
+                let shared = crate::pool::install(|| PermutedDcov::new(&a, &b));
+                return Ok(Replicates::Univariate(shared));
+            }
+        }
+        Ok(Replicates::Fused(
+            Blocks::new(x, y, index)?,
+            (n as f64).powi(2),
+        ))
+    }
+
+    /// dCov² (the V-statistic, energy's mean of A∘B) of x against y permuted by each of `perms`: y's
+    /// observation `perms[r][i]` is paired with x's observation i. Every permutation must have x's length.
+    pub fn products(&self, perms: &[Vec<u32>]) -> Result<Vec<f64>, PlanError> {
+        match self {
+            Replicates::Empty => Ok(vec![0.0; perms.len()]),
+            // Each replicate is short (milliseconds): the map over replicates polls, not the replicate.
+            Replicates::Univariate(shared) => {
+                plan::map_indices(perms.len(), |r| shared.v_xy(&perms[r]))
+            }
+            Replicates::Fused(blocks, nn) => Ok(blocks
+                .products(perms)?
+                .into_iter()
+                .map(|s| s / nn)
+                .collect()),
+        }
+    }
 }
 
 /// The values of a one-column sample of observations.
@@ -72,16 +80,6 @@ fn column(s: &Sample) -> Result<Option<Vec<f64>>, PlanError> {
         },
         _ => Ok(None),
     }
-}
-
-fn univariate_replicates(x: &[f64], y: &[f64], perms: &[Vec<u32>]) -> Result<Vec<f64>, PlanError> {
-    if x.len() < 2 {
-        // No pairs: every statistic is 0.
-        return Ok(vec![0.0; perms.len()]);
-    }
-    let shared = crate::pool::install(|| PermutedDcov::new(x, y));
-    // Each replicate is short (milliseconds): the map over replicates polls, not the replicate.
-    plan::map_indices(perms.len(), |r| shared.v_xy(&perms[r]))
 }
 
 #[cfg(test)]

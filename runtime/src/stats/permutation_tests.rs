@@ -6,6 +6,15 @@ use std::sync::Arc;
 use crate::graph::{self, Shape, Source};
 use crate::testutil::{close, noise, Rng};
 
+fn replicate_products(
+    x: &Sample,
+    y: &Sample,
+    index: f64,
+    perms: &[Vec<u32>],
+) -> Result<Vec<f64>, PlanError> {
+    Replicates::new(x, y, index)?.products(perms)
+}
+
 /// energy's dCov² of x (n × p, column-major) against y (n × q) permuted by `perm`, from full n × n
 /// matrices, with distances raised to `index`.
 fn brute(x: &[f64], p: usize, y: &[f64], q: usize, perm: &[u32], index: f64) -> f64 {

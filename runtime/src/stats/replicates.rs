@@ -16,34 +16,43 @@ use crate::plan::{self, PlanError};
 /// Replicates per fused pass: enough to amortise the pass over A, few enough that the kernel stays small.
 pub const BLOCK: usize = 32;
 
-/// `Σ_ij A_ij B^π_ij` for each permutation π (0-based, of length n) of y's observations, with distances
-/// raised to `index`: n² times the V-statistic dCov² of x and the permuted y.
-pub fn permuted_products(
-    x: &Sample,
-    y: &Sample,
+/// What every replicate of a test shares: the centred x (its row means computed once, by the first
+/// block) and y's values.
+pub struct Blocks {
+    centred_x: NodeRef,
+    base: Base,
     index: f64,
-    perms: &[Vec<u32>],
-) -> Result<Vec<f64>, PlanError> {
-    let n = x.n();
-    let centred_x = centred(&x.distances(index)?)?;
-    let base = Base::of(y, index)?;
-    let mut out = Vec::with_capacity(perms.len());
-    for block in perms.chunks(BLOCK) {
-        let sums = block
-            .iter()
-            .map(|p| {
-                let b = base.permuted(p, index)?;
-                Ok(graph::reduce(
-                    ReduceOp::Sum,
-                    &graph::binary(BinaryOp::Mul, &centred_x, &b)?,
-                    false,
-                ))
-            })
-            .collect::<Result<Vec<NodeRef>, PlanError>>()?;
-        out.extend(block_values(&sums)?);
+}
+
+impl Blocks {
+    pub fn new(x: &Sample, y: &Sample, index: f64) -> Result<Blocks, PlanError> {
+        Ok(Blocks {
+            centred_x: centred(&x.distances(index)?)?,
+            base: Base::of(y, index)?,
+            index,
+        })
     }
-    debug_assert!(out.len() == perms.len() && n > 0);
-    Ok(out)
+
+    /// `Σ_ij A_ij B^π_ij` for each permutation π (0-based, of length n) of y's observations, with
+    /// distances raised to `index`: n² times the V-statistic dCov² of x and the permuted y.
+    pub fn products(&self, perms: &[Vec<u32>]) -> Result<Vec<f64>, PlanError> {
+        let mut out = Vec::with_capacity(perms.len());
+        for block in perms.chunks(BLOCK) {
+            let sums = block
+                .iter()
+                .map(|p| {
+                    let b = self.base.permuted(p, self.index)?;
+                    Ok(graph::reduce(
+                        ReduceOp::Sum,
+                        &graph::binary(BinaryOp::Mul, &self.centred_x, &b)?,
+                        false,
+                    ))
+                })
+                .collect::<Result<Vec<NodeRef>, PlanError>>()?;
+            out.extend(block_values(&sums)?);
+        }
+        Ok(out)
+    }
 }
 
 /// The values of a block's sums, held as roots while the first is forced so that one pass computes all.
@@ -145,8 +154,11 @@ mod tests {
         let perms: Vec<Vec<u32>> = (0..BLOCK + 5).map(|_| permutation(n, &mut rng)).collect();
         for index in [1.0, 0.5] {
             let xs = points(x.clone(), n as u64, 2);
-            let got =
-                permuted_products(&xs, &points(y.clone(), n as u64, 3), index, &perms).unwrap();
+            let ys = points(y.clone(), n as u64, 3);
+            let got = Blocks::new(&xs, &ys, index)
+                .unwrap()
+                .products(&perms)
+                .unwrap();
             assert_eq!(got.len(), perms.len());
             for (p, g) in perms.iter().zip(&got) {
                 let moved: Vec<f64> = (0..3)
@@ -211,8 +223,8 @@ mod tests {
         );
         let mut rng = Rng(8);
         let perms: Vec<Vec<u32>> = (0..4).map(|_| permutation(n, &mut rng)).collect();
-        let a = permuted_products(&x, &y, 1.0, &perms).unwrap();
-        let b = permuted_products(&x, &dy, 1.0, &perms).unwrap();
+        let a = Blocks::new(&x, &y, 1.0).unwrap().products(&perms).unwrap();
+        let b = Blocks::new(&x, &dy, 1.0).unwrap().products(&perms).unwrap();
         for (u, v) in a.iter().zip(&b) {
             assert!(close(*u, *v, 1e-12));
         }
