@@ -1,12 +1,16 @@
 # energy's permutation tests of independence, with energy's permutations and O(n) memory.
 
-# R as energy reads it (NULL or below 1: no test), after refusing what energy would silently misread.
-check_replicates <- function(R) {
+# R as energy reads it: missing, NULL or 0 means no test (the statistic only, p-value NA, as energy
+# returns it); what energy would silently misread (negative, NA, not a number) is refused. `whole`: a
+# fraction is an error too (pdcov.test, where energy would divide by the fractional R + 1) rather than
+# rounded down (dcov.test, as energy does).
+check_replicates <- function(R, whole = FALSE) {
   if (is.null(R)) return(0)
   if (!is.numeric(R) || length(R) != 1L || is.na(R) || !is.finite(R)) {
     abort(sprintf("`R` must be a single number of replicates; got %s", describe_object(R)))
   }
-  if (R < 0) abort(sprintf("`R` must be >= 0 (the number of replicates); got %s", format(R)))
+  if (R < 0) abort(sprintf("`R` must be >= 0 (the number of replicates; 0 for no test); got %s", format(R)))
+  if (whole && R != floor(R)) abort(sprintf("`R` must be a whole number of replicates; got %s", format(R)))
   if (R >= .Machine$integer.max) abort(sprintf("`R` must be below %d; got %s", .Machine$integer.max, format(R)))
   R <- floor(R)
   if (R < 1) 0 else R
@@ -49,9 +53,11 @@ dcov_permutations <- function(x, y, index, R) {
 #'
 #' @param x,y Samples with the same number of observations.
 #' @param index Exponent on the distances, in (0, 2].
-#' @param R Number of permutation replicates. In `dcov.test`, `NULL` or 0
-#'   (energy's default) computes the statistic only, with `p.value` `NA`;
-#'   `dcor.test` needs `R >= 1`. Fractions are rounded down, as in energy.
+#' @param R Number of permutation replicates. `NULL`, missing or 0
+#'   (energy's default) computes the statistic only, with `p.value` `NA`
+#'   and a `method` asking for `R > 0`, as energy returns it. Fractions are
+#'   rounded down, as in energy; a negative or missing (`NA`) `R` is an
+#'   error.
 #' @return An `htest` list as energy returns it. `dcov.test`: `statistic`
 #'   (`nV^2`, n times dCov^2), `method`, `estimate` (`dCov`), `estimates`
 #'   (dCov, dCor, dVarX, dVarY), `p.value`, `replicates` (the statistic of
@@ -96,20 +102,17 @@ dcov.test <- function(x, y, index = 1.0, R = NULL) {
 #' @rdname dcov.test
 #' @export
 dcor.test <- function(x, y, index = 1.0, R) {
-  if (missing(R)) {
-    abort("`R` is missing: dcor.test needs the number of permutation replicates (R >= 1)")
-  }
-  R <- check_replicates(R)
-  if (R < 1) abort("`R` must be at least 1 (the number of permutation replicates)")
+  R <- if (missing(R)) 0 else check_replicates(R)
   res <- dcov.test(x, y, index = index, R = R)
   estimates <- res$estimates
   names(estimates) <- c("dCov", "dCor", "dVar(X)", "dVar(Y)")
   stat <- c(dCor = res$estimates[2])
-  reps <- sqrt(res$replicates / res$n) / sqrt(estimates[[3]] * estimates[[4]])
-  e <- list(method = "dCor independence test (permutation test)",
+  reps <- if (R > 0) sqrt(res$replicates / res$n) / sqrt(estimates[[3]] * estimates[[4]]) else NA
+  e <- list(method = if (R > 0) "dCor independence test (permutation test)"
+                     else "Specify the number of replicates R>0 for an independence test",
             statistic = stat,
             estimates = estimates,
-            p.value = (1 + sum(reps >= stat)) / (1 + R),
+            p.value = if (R > 0) (1 + sum(reps >= stat)) / (1 + R) else NA,
             replicates = reps,
             n = res$n,
             data.name = paste("index ", index, ", replicates ", R, sep = ""))

@@ -58,17 +58,6 @@ distance_matrix <- function(s) {
   d
 }
 
-check_permutation_count <- function(R) {
-  if (missing(R)) {
-    abort("`R` (the number of permutation replicates) is missing; give a positive whole number, e.g. R = 199")
-  }
-  if (!is.numeric(R) || length(R) != 1L || is.na(R) || R < 1 || R != floor(R)) {
-    abort(sprintf("`R` must be a positive whole number of replicates; got %s",
-                  if (is.numeric(R) && length(R) == 1L) format(R) else describe_object(R)))
-  }
-  R
-}
-
 #' Partial distance correlation and covariance
 #'
 #' energy's `pdcor`, `pdcov`, `pdcor.test` and `pdcov.test` with the same
@@ -86,7 +75,9 @@ check_permutation_count <- function(R) {
 #' observations in rows; `dist` objects and distance matrices are distances.
 #'
 #' @param x,y,z Samples with the same number of observations (at least 4).
-#' @param R Number of permutation replicates, a positive whole number.
+#' @param R Number of permutation replicates, a whole number; missing or 0
+#'   (as in energy) computes the statistic only, with `p.value` and
+#'   `replicates` `NA`. A negative, fractional or `NA` `R` is an error.
 #' @return `pdcor`: the partial distance correlation, named `pdcor`.
 #'   `pdcov`: the partial distance covariance (an unbiased U-statistic; it can
 #'   be negative). `pdcov.test`, `pdcor.test`: an `htest` object with
@@ -120,7 +111,7 @@ pdcov <- function(x, y, z) {
 #' @rdname pdcor
 #' @export
 pdcov.test <- function(x, y, z, R) {
-  R <- check_permutation_count(R)
+  R <- if (missing(R)) 0 else check_replicates(R, whole = TRUE)
   s <- pdcor_inputs(x, y, z)
   Dz <- distance_matrix(s$z)
   Pxz <- .Call(lzs_projection, distance_matrix(s$x), Dz)
@@ -130,7 +121,7 @@ pdcov.test <- function(x, y, z, R) {
   teststat <- n * .Call(lzs_u_products, Pxz, Pyz, NULL)
   den <- sqrt(.Call(lzs_u_products, Pxz, Pxz, NULL) * .Call(lzs_u_products, Pyz, Pyz, NULL))
   estimate <- if (den > 0) teststat / (n * den) else 0
-  if (den > 0) {
+  if (R > 0 && den > 0) {
     perms <- vapply(seq_len(R), function(k) sample(1:n), integer(n))
     replicates <- n * .Call(lzs_u_products, Pxz, Pyz, perms)
     pval <- (1 + sum(replicates > teststat)) / (1 + R)
@@ -142,14 +133,14 @@ pdcov.test <- function(x, y, z, R) {
   names(teststat) <- "n V^*"
   structure(list(call = match.call(), method = "pdcov test", statistic = teststat, estimate = estimate,
                  p.value = pval, n = n, replicates = replicates, condition = den > 0,
-                 data.name = paste0("replicates ", R)),
+                 data.name = if (R > 0) paste0("replicates ", R) else "Specify R>0 replicates for a test"),
             class = "htest")
 }
 
 #' @rdname pdcor
 #' @export
 pdcor.test <- function(x, y, z, R) {
-  R <- check_permutation_count(R)
+  R <- if (missing(R)) 0 else check_replicates(R, whole = TRUE)
   result <- pdcov.test(x, y, z, R = R)
   reps <- if (result$condition) result$replicates / (result$statistic / result$estimate) else NA
   structure(list(call = match.call(), method = "pdcor test", statistic = result$estimate,

@@ -86,9 +86,8 @@ test_that("zero correlation draws no permutation and gives p-value 1", {
 
 test_that("bad input errors name the argument", {
   u <- rnorm(20)
-  expect_error(dcor.test(u, u), "`R` is missing", class = "lazyshare_bad_argument")
-  expect_error(dcor.test(u, u, R = 0), "`R` must be at least 1", class = "lazyshare_bad_argument")
   expect_error(dcov.test(u, u, R = -1), "`R` must be >= 0", class = "lazyshare_bad_argument")
+  expect_error(dcor.test(u, u, R = -1), "`R` must be >= 0", class = "lazyshare_bad_argument")
   expect_error(dcov.test(u, u, R = NA), "`R` must be a single number", class = "lazyshare_bad_argument")
   expect_error(dcov.test(u, u, R = "9"), "`R` must be a single number", class = "lazyshare_bad_argument")
   expect_error(dcov.test(u, u, R = 1:2), "`R` must be a single number", class = "lazyshare_bad_argument")
@@ -109,4 +108,24 @@ test_that("lazy inputs give the same test as plain ones", {
   set.seed(8); got <- dcov.test(lazyshare::lazy(X), v, R = 49)
   expect_identical(got$p.value, want$p.value)
   expect_equal(got$replicates, want$replicates, tolerance = 1e-12)
+})
+
+test_that("without replicates (R missing, NULL or 0) the tests return energy's statistic-only result", {
+  skip_if_not_installed("energy")
+  set.seed(3)
+  u <- rnorm(30)
+  v <- u + rnorm(30)
+  for (R in list(NULL, 0, 0.5)) {
+    seed <- .Random.seed
+    expect_equal(unclass(dcov.test(u, v, R = R)), unclass(energy::dcov.test(u, v, R = R)), tolerance = 1e-12)
+    expect_identical(.Random.seed, seed)
+  }
+  for (R in list(0, 0.5)) {
+    expect_equal(unclass(dcor.test(u, v, R = R)), unclass(energy::dcor.test(u, v, R = R)), tolerance = 1e-12)
+  }
+  ours <- dcor.test(u, v)
+  expect_equal(unclass(ours), unclass(energy::dcor.test(u, v)), tolerance = 1e-12)
+  expect_identical(ours$p.value, NA)
+  expect_identical(ours$method, "Specify the number of replicates R>0 for an independence test")
+  expect_identical(dcov.test(u, v)$method, "Specify the number of replicates R (R > 0) for an independence test")
 })

@@ -175,11 +175,12 @@ test_that("bad inputs are errors naming the argument", {
                class = "lazyshare_bad_argument")
   expect_error(lazyshare::pdcov(1:10, 1:10, c(1:9, Inf)), "`z` contains missing",
                class = "lazyshare_bad_argument")
-  for (R in list(0, -5, 2.5, NA, "10", c(5, 6))) {
-    expect_error(lazyshare::pdcov.test(xP, yP, zP, R = R), "`R` must be a positive whole number",
+  for (R in list(-5, NA, "10", c(5, 6))) {
+    expect_error(lazyshare::pdcov.test(xP, yP, zP, R = R), "`R` must be (>= 0|a single number)",
                  class = "lazyshare_bad_argument")
   }
-  expect_error(lazyshare::pdcor.test(xP, yP, zP), "`R` .* is missing", class = "lazyshare_bad_argument")
+  expect_error(lazyshare::pdcov.test(xP, yP, zP, R = 2.5), "`R` must be a whole number",
+               class = "lazyshare_bad_argument")
   expect_error(lazyshare::pdcor.test(xP, yP, zP[-1], R = 9), "`z` must have as many",
                class = "lazyshare_bad_argument")
   expect_error(lazyshare::dcorT(1:3, 1:3), "at least 4 observations", class = "lazyshare_bad_argument")
@@ -207,4 +208,20 @@ test_that("lazy inputs give the same statistics and test results as plain ones",
   ours$call <- theirs$call <- NULL
   expect_identical(ours, theirs)
   expect_lt(rel_err(lazyshare::dcorT(lazy(xP), yP), energy::dcorT(xP, yP)), 1e-12)
+})
+
+test_that("pdcov.test and pdcor.test without replicates return energy's statistic-only result", {
+  skip_if_not_installed("energy")
+  set.seed(4)
+  x <- rnorm(25); y <- x + rnorm(25); z <- rnorm(25)
+  strip <- function(r) { r$call <- NULL; unclass(r) }
+  seed <- .Random.seed
+  for (f in c("pdcov.test", "pdcor.test")) {
+    ours <- getExportedValue("lazyshare", f)
+    theirs <- getExportedValue("energy", f)
+    expect_equal(strip(ours(x, y, z)), strip(theirs(x, y, z)), tolerance = 1e-12)
+    expect_equal(strip(ours(x, y, z, R = 0)), strip(theirs(x, y, z, R = 0)), tolerance = 1e-12)
+    expect_identical(ours(x, y, z)$p.value, NA)
+  }
+  expect_identical(.Random.seed, seed)
 })
