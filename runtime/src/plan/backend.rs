@@ -55,14 +55,10 @@ pub fn choose(kernel: &Kernel) -> Choice {
     }
 }
 
-/// Runs `kernel` over `chunks` on the backend [`choose`] picks, polled when a poll is registered.
-pub fn run(
-    kernel: &Kernel,
-    chunks: &[exec::Chunk],
-    store: Option<&exec::StoreTarget>,
-) -> Result<Vec<exec::OutValue>, ExecError> {
+/// The backend [`choose`] picks for `kernel`, counted as one run of it.
+fn pick(kernel: &Kernel) -> &'static dyn Backend {
     static INTERP: Interp = Interp;
-    let backend: &dyn Backend = match JIT.get() {
+    match JIT.get() {
         Some(jit) if choose(kernel).jit => {
             COUNTERS.jit_runs.fetch_add(1, Ordering::Relaxed);
             jit.as_ref()
@@ -71,9 +67,24 @@ pub fn run(
             COUNTERS.interp_runs.fetch_add(1, Ordering::Relaxed);
             &INTERP
         }
-    };
+    }
+}
+
+/// Runs `kernel` over `chunks` on the backend [`choose`] picks, polled when a poll is registered.
+pub fn run(
+    kernel: &Kernel,
+    chunks: &[exec::Chunk],
+    store: Option<&exec::StoreTarget>,
+) -> Result<Vec<exec::OutValue>, ExecError> {
+    let backend = pick(kernel);
     match poll() {
         Some(mut p) => exec::run(kernel, backend, chunks, store, Some(&mut p)),
         None => exec::run(kernel, backend, chunks, store, None),
     }
+}
+
+/// `kernel` prepared (for the JIT, compiled or found in its cache) once by the backend [`choose`] picks,
+/// for callers that run it over many ranges themselves.
+pub fn prepare(kernel: &Kernel) -> Box<dyn exec::Program> {
+    pick(kernel).prepare(kernel)
 }

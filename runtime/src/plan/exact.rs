@@ -1,21 +1,29 @@
 //! Reducers computed as R computes them: vector sums and means, and all products (see `rsum`), in
 //! element order in long double; row and column sums and means of small matrices, each in long double
-//! along R's order. They take their own sequential passes instead of joining a fused parallel one; the
-//! values are still produced in parallel, a block at a time, when they are an expression rather than a
-//! source.
+//! along R's order. They take their own sequential passes instead of joining a fused parallel one. When
+//! their input is an expression rather than a source, a second thread evaluates it block by block ahead
+//! of the sequential sum, so that the sum, not the evaluation, sets the pace.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::backend::run;
-use super::lower::store_kernel;
+use super::backend::{self, run};
+use super::lower::{store_kernel, NanChecks};
 use super::PlanError;
-use crate::exec::{self, StoreTarget, COUNTERS};
+use crate::exec::{self, ExecError, OutValue, StoreTarget, COUNTERS};
 use crate::graph::{quiet, NodeRef, ReduceOp, Reducer};
+use crate::kernel::Kernel;
 use crate::rsum::Ld;
 use crate::{config, rsum};
 
-/// Elements evaluated per block.
-const BLOCK: u64 = 1 << 20;
+/// Elements evaluated per block: small enough that a block is still in the cache when it is summed.
+const BLOCK: u64 = 1 << 16;
+/// Blocks evaluated ahead of the one being summed.
+const AHEAD: usize = 2;
+/// How often a long sequence of blocks reports progress and checks for interrupts.
+const POLL_EVERY: Duration = Duration::from_millis(20);
 
 /// Whether `r` is computed R's way rather than in a fused pass: products (whose partial products under-
 /// or overflow in doubles where R's long double does not), vector sums and means, and sums and means of
@@ -74,28 +82,87 @@ impl<'a> Blocks<'a> {
         }
         let n = self.node.shape.len();
         let (kernel, checks) = store_kernel(self.node, false);
-        let domain = kernel.domain;
-        let mut buf = vec![0.0; BLOCK.min(n) as usize];
-        let mut start = 0;
-        while start < n {
-            let len = BLOCK.min(n - start);
-            let out = &mut buf[..len as usize];
-            let chunks = exec::range_chunks(domain, start, len);
-            let target = StoreTarget::new(out, start);
-            match run(&kernel, &chunks, Some(&target)) {
-                Ok(outs) => checks.report(&outs),
-                Err(e) => {
-                    self.error = Some(e.into());
-                    return;
+        if n > BLOCK {
+            if let Err(e) = pipelined(&kernel, n, &checks, f) {
+                self.error = Some(e);
+            }
+            return;
+        }
+        let mut buf = vec![0.0; n as usize];
+        let chunks = exec::range_chunks(kernel.domain, 0, n);
+        match run(&kernel, &chunks, Some(&StoreTarget::new(&mut buf, 0))) {
+            Ok(outs) => checks.report(&outs),
+            Err(e) => {
+                self.error = Some(e.into());
+                return;
+            }
+        }
+        f(&buf);
+        self.whole = Some(buf);
+    }
+}
+
+/// One pass over the `n` values `kernel` stores, handed to `f` block by block in element order. A second
+/// thread evaluates the blocks up to [`AHEAD`] ahead of `f` (buffers go back to it once summed), while
+/// this thread runs `f` and polls between blocks; on an interrupt or an error both stop.
+fn pipelined(
+    kernel: &Kernel,
+    n: u64,
+    checks: &NanChecks,
+    f: &mut dyn FnMut(&[f64]),
+) -> Result<(), PlanError> {
+    let program = backend::prepare(kernel);
+    let blocks = n.div_ceil(BLOCK) as usize;
+    let cancel = AtomicBool::new(false);
+    let poll = backend::poll();
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        let (full, filled) =
+            mpsc::sync_channel::<Result<(Vec<f64>, Vec<OutValue>), ExecError>>(AHEAD);
+        let (give_back, returned) = mpsc::channel::<Vec<f64>>();
+        for _ in 0..=AHEAD {
+            let _ = give_back.send(Vec::with_capacity(BLOCK as usize));
+        }
+        let (program, cancel) = (program.as_ref(), &cancel);
+        // Named like the pool's threads, so that the panic hook treats it as one of the runtime's.
+        std::thread::Builder::new()
+            .name("lazyshare-exact".into())
+            .spawn_scoped(s, move || {
+                for b in 0..blocks as u64 {
+                    let Ok(mut buf) = returned.recv() else { return };
+                    if cancel.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let begin = b * BLOCK;
+                    let len = BLOCK.min(n - begin);
+                    buf.resize(len as usize, 0.0);
+                    let chunks = exec::range_chunks(kernel.domain, begin, len);
+                    let target = StoreTarget::new(&mut buf, begin);
+                    let out = exec::run_prepared(kernel, program, &chunks, Some(&target), None);
+                    if full.send(out.map(|o| (buf, o))).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("the system can start a thread");
+        let mut polled_at = start;
+        for b in 0..blocks {
+            let (buf, outs) = filled
+                .recv()
+                .expect("the evaluating thread sends every block")?;
+            checks.report(&outs);
+            f(&buf);
+            let _ = give_back.send(buf);
+            if let Some(p) = poll.filter(|_| polled_at.elapsed() >= POLL_EVERY) {
+                polled_at = Instant::now();
+                if !p(b + 1, blocks, start.elapsed().as_secs_f64()) {
+                    cancel.store(true, Ordering::Relaxed);
+                    return Err(ExecError::Interrupted.into());
                 }
             }
-            f(out);
-            start += len;
         }
-        if n <= BLOCK {
-            self.whole = Some(buf);
-        }
-    }
+        Ok(())
+    })
 }
 
 /// The value of `r` (all its dependencies computed), as R computes it.
