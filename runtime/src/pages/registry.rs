@@ -321,11 +321,23 @@ mod tests {
     }
 
     #[test]
+    fn a_page_larger_than_free_shared_memory_is_no_space_and_leaves_nothing() {
+        let ns = ns("nospace");
+        let name = PageName::new(&ns, "X").unwrap();
+        let free = crate::pages::segment::free_bytes().unwrap();
+        match PageWriter::create(&name, &f64_spec(free / 8 + (1 << 20), vec![])) {
+            Err(PageError::NoSpace { needed, .. }) => assert!(needed > free),
+            other => panic!("expected NoSpace, got {other:?}"),
+        }
+        assert!(matches!(Page::open(&name), Err(PageError::NotFound { .. })));
+    }
+
+    #[test]
     fn long_vector_pages_are_sparse() {
         let ns = ns("long");
         let name = PageName::new(&ns, "big").unwrap();
         let len = (1u64 << 31) + 3;
-        let mut w = PageWriter::create(&name, &f64_spec(len, vec![])).unwrap();
+        let mut w = PageWriter::create_sparse(&name, &f64_spec(len, vec![])).unwrap();
         let last = (len - 1) as usize * 8;
         w.bytes_mut(0)[last..last + 8].copy_from_slice(&2.5f64.to_le_bytes());
         let mut reg = Registry::new();
