@@ -257,18 +257,15 @@ impl PageWriter {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         let (header, meta) = Header::layout(spec, name.ns(), name.var(), owner, created_ns);
-        let file = Self::create_segment(name)?;
-        // Until `PageWriter` exists, a failure must remove the segment itself.
-        let sized = Self::size(name, &file, header.total_len, sizing)
-            .and_then(|()| segment::map_write(&file).map_err(io_err("map", name)));
-        let mut map = match sized {
-            Ok(m) => m,
-            Err(e) => {
-                let _ = segment::unlink(name.shm());
-                return Err(e);
-            }
-        };
+        // A name a live process holds is refused before any memory is allocated; `link` decides races.
+        if let Some(holder) = Self::holder(name).filter(Owner::is_alive) {
+            return Err(Self::exists(name, Some(holder)));
+        }
+        let file = segment::create_unnamed().map_err(io_err("create", name))?;
+        Self::size(name, &file, header.total_len, sizing)?;
+        let mut map = segment::map_write(&file).map_err(io_err("map", name))?;
         map[..meta.len()].copy_from_slice(&meta);
+        Self::link(name, &file)?;
         Ok(PageWriter {
             name: name.clone(),
             header,
@@ -303,26 +300,39 @@ impl PageWriter {
         }
     }
 
-    fn create_segment(name: &PageName) -> Result<File> {
-        match segment::create(name.shm()) {
+    /// Names the segment, which readers then see as "still being registered". A name held by a dead
+    /// owner is taken over; one held by a live owner is an `Exists` error naming it.
+    fn link(name: &PageName, file: &File) -> Result<()> {
+        match segment::link(file, name.shm()) {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            other => return other.map_err(io_err("create", name)),
+            other => return other.map_err(io_err("link", name)),
         }
-        let holder = segment::open(name.shm())
+        match Self::holder(name) {
+            Some(owner) if !owner.is_alive() => {
+                let _ = segment::unlink(name.shm());
+                segment::link(file, name.shm()).map_err(|e| match e.kind() {
+                    io::ErrorKind::AlreadyExists => Self::exists(name, Self::holder(name)),
+                    _ => io_err("link", name)(e),
+                })
+            }
+            holder => Err(Self::exists(name, holder)),
+        }
+    }
+
+    /// The owner recorded in the page that holds `name`, if one does and its header is readable.
+    fn holder(name: &PageName) -> Option<Owner> {
+        segment::open(name.shm())
             .ok()
             .and_then(|f| segment::map_read(&f).ok())
             .and_then(|m| Header::parse(&m).ok())
-            .map(|h| h.owner);
-        match holder {
-            Some(owner) if !owner.is_alive() => {
-                let _ = segment::unlink(name.shm());
-                segment::create(name.shm()).map_err(io_err("create", name))
-            }
-            _ => Err(PageError::Exists {
-                ns: name.ns().to_string(),
-                var: name.var().to_string(),
-                owner: holder,
-            }),
+            .map(|h| h.owner)
+    }
+
+    fn exists(name: &PageName, owner: Option<Owner>) -> PageError {
+        PageError::Exists {
+            ns: name.ns().to_string(),
+            var: name.var().to_string(),
+            owner,
         }
     }
 

@@ -333,6 +333,39 @@ mod tests {
     }
 
     #[test]
+    fn a_page_being_created_is_not_ready_never_corrupt() {
+        let ns = ns("racing");
+        let name = PageName::new(&ns, "X").unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let seen = std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                let mut seen = (0, 0, 0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match Page::open(&name) {
+                        Ok(_) => seen.0 += 1,
+                        Err(PageError::NotReady { .. }) => seen.1 += 1,
+                        Err(PageError::NotFound { .. }) => {}
+                        Err(e) => panic!("a reader saw {e}"),
+                    }
+                }
+                seen
+            });
+            for _ in 0..100 {
+                let w = PageWriter::create(&name, &f64_spec(1 << 17, vec![])).unwrap();
+                if Page::open(&name).is_ok() {
+                    panic!("an unpublished page opened");
+                }
+                let mut reg = Registry::new();
+                reg.adopt(w.publish());
+                reg.release_all();
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            reader.join().unwrap()
+        });
+        assert!(seen.0 + seen.1 > 0, "the reader raced the writer: {seen:?}");
+    }
+
+    #[test]
     fn long_vector_pages_are_sparse() {
         let ns = ns("long");
         let name = PageName::new(&ns, "big").unwrap();

@@ -15,16 +15,17 @@ fn c_name(name: &str) -> io::Result<CString> {
     CString::new(format!("/{name}")).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
 }
 
-/// Creates a new, empty segment, readable and writable by this user only. Fails with `AlreadyExists` if
-/// the name is taken. The caller sizes it with `reserve` (or `set_len` for a deliberately sparse page).
-pub fn create(name: &str) -> io::Result<File> {
-    let c = c_name(name)?;
-    // SAFETY: `c` is a valid NUL-terminated string; shm_open has no other preconditions.
+/// Creates a new, empty segment without a name, readable and writable by this user only. It is sized and
+/// given its header before `link` names it, so nobody ever opens a page that has no header yet; if the
+/// creator fails or dies first, the file vanishes with its descriptor.
+pub fn create_unnamed() -> io::Result<File> {
+    let dir = CString::new(SHM_DIR).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: `dir` is a valid NUL-terminated path; open has no other preconditions.
     let fd = unsafe {
-        libc::shm_open(
-            c.as_ptr(),
-            libc::O_CREAT | libc::O_EXCL | libc::O_RDWR | libc::O_CLOEXEC,
-            0o600 as libc::mode_t,
+        libc::open(
+            dir.as_ptr(),
+            libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+            0o600 as libc::c_uint,
         )
     };
     if fd < 0 {
@@ -32,6 +33,30 @@ pub fn create(name: &str) -> io::Result<File> {
     }
     // SAFETY: `fd` is a freshly opened descriptor that nothing else owns.
     Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// Gives a segment from `create_unnamed` its name, atomically: `AlreadyExists` if the name is taken.
+pub fn link(file: &File, name: &str) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let to = CString::new(format!("{SHM_DIR}/{name}"))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: both paths are valid NUL-terminated strings. Linking an O_TMPFILE file through its
+    // /proc/self/fd entry needs no privilege (open(2), O_TMPFILE).
+    let rc = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Sizes the segment to `len` bytes and allocates every memory page of it now. tmpfs allocates pages
@@ -157,7 +182,7 @@ mod tests {
     fn reserve_allocates_every_page_up_front() {
         let name = format!("lzstest{}.reserve", std::process::id());
         let len = 3 << 20;
-        let file = create(&name).unwrap();
+        let file = create_unnamed().unwrap();
         reserve(&file, len).unwrap();
         let meta = file.metadata().unwrap();
         assert_eq!(meta.len(), len);
@@ -166,22 +191,42 @@ mod tests {
             "{} of {len} bytes allocated",
             meta.blocks() * 512
         );
-        let sparse = format!("lzstest{}.sparse", std::process::id());
-        let file2 = create(&sparse).unwrap();
-        file2.set_len(len).unwrap();
+        let sparse = create_unnamed().unwrap();
+        sparse.set_len(len).unwrap();
         assert_eq!(
-            file2.metadata().unwrap().blocks(),
+            sparse.metadata().unwrap().blocks(),
             0,
             "set_len allocates nothing"
         );
+        link(&file, &name).unwrap();
+        assert_eq!(
+            fs::metadata(format!("{SHM_DIR}/{name}")).unwrap().len(),
+            len
+        );
         unlink(&name).unwrap();
-        unlink(&sparse).unwrap();
+    }
+
+    #[test]
+    fn a_segment_appears_under_its_name_only_once_linked_and_a_name_links_once() {
+        let name = format!("lzstest{}.link", std::process::id());
+        let file = create_unnamed().unwrap();
+        file.set_len(4096).unwrap();
+        assert!(!list("lzstest").contains(&name), "unnamed until linked");
+        link(&file, &name).unwrap();
+        assert!(list("lzstest").contains(&name));
+        let mode = fs::metadata(format!("{SHM_DIR}/{name}")).unwrap().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let other = create_unnamed().unwrap();
+        assert_eq!(
+            link(&other, &name).unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        unlink(&name).unwrap();
     }
 
     #[test]
     fn reserving_more_than_the_file_system_holds_is_enospc() {
-        let name = format!("lzstest{}.enospc", std::process::id());
-        let file = create(&name).unwrap();
+        let file = create_unnamed().unwrap();
         let err = reserve(&file, total_bytes() + (1 << 20)).unwrap_err();
         assert!(is_no_space(&err), "{err:?}");
         assert_eq!(
@@ -189,6 +234,5 @@ mod tests {
             0,
             "nothing stays allocated"
         );
-        unlink(&name).unwrap();
     }
 }
