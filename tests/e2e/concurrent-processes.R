@@ -15,11 +15,12 @@ writeLines(c(
   "suppressPackageStartupMessages(library(lazyshare))",
   "args <- commandArgs(TRUE); id <- as.integer(args[1]); dir <- args[2]",
   sprintf("ns <- '%s'; procs <- %dL; shared <- %dL; reads <- %dL", ns, procs, shared, reads),
-  "len <- 20000L + id",
+  "len <- 250000L + id",
   "payload <- function(owner, n) owner * 1e6 + seq_len(n)  # says who wrote it, and how long it is",
   "owner_of <- function(v) (v[1] - 1) / 1e6",
-  "res <- list(registered = 0L, taken = 0L, retrieved = 0L, bad = character(), errors = character())",
+  "res <- list(registered = 0L, taken = 0L, retrieved = 0L, retried = 0L, bad = character(), errors = character())",
   "note <- function(k, what) res[[k]] <<- c(res[[k]], what)",
+  "writeLines('', file.path(dir, sprintf('ready%d', id)))",
   "while (!file.exists(file.path(dir, 'go'))) Sys.sleep(0.01)",
   "# Its own name, and one of the shared names it competes for with every tenth process.",
   "registerVariables(ns, setNames(list(payload(id, len)), sprintf('d%d', id)))",
@@ -37,6 +38,7 @@ writeLines(c(
   "    v <- tryCatch(retrieveViews(ns, name)[[1]], lazyshare_page_not_found = function(e) NULL,",
   "                  error = function(e) { note('errors', paste(name, class(e)[1], conditionMessage(e))); NA })",
   "    if (!is.null(v)) return(v)",
+  "    res$retried <<- res$retried + 1L",
   "    Sys.sleep(0.01)",
   "  }",
   "  note('errors', paste(name, 'never appeared')); NA",
@@ -46,7 +48,7 @@ writeLines(c(
   "  v <- get(sprintf('d%d', j))",
   "  if (identical(v, NA)) next",
   "  res$retrieved <- res$retrieved + 1L",
-  "  if (!identical(v[], payload(j, 20000L + j))) note('bad', sprintf('d%d', j))",
+  "  if (!identical(v[], payload(j, 250000L + j))) note('bad', sprintf('d%d', j))",
   "}",
   "owners <- integer()",
   "for (k in seq_len(shared)) {",
@@ -68,7 +70,7 @@ for (i in seq_len(procs)) {
   system(sprintf("sh -c '%s %s %d %s > %s/log%d 2>&1; echo $? > %s/status%d' &", rscript, worker, i, dir, dir, i, dir, i))
 }
 # Let them all load the package, then start them together.
-Sys.sleep(3)
+check("every process loaded the package", wait_for(function() all(file.exists(file.path(dir, sprintf("ready%d", seq_len(procs))))), 120))
 t0 <- Sys.time()
 invisible(file.create(file.path(dir, "go")))
 outs <- file.path(dir, sprintf("out%d.rds", seq_len(procs)))
@@ -84,12 +86,14 @@ total <- function(k) sum(vapply(res, function(r) if (is.null(r)) 0L else as.inte
 registered <- total("registered")
 taken <- total("taken")
 retrieved <- total("retrieved")
+retried <- total("retried")
 bad <- unlist(lapply(res, `[[`, "bad"))
 errors <- unlist(lapply(res, `[[`, "errors"))
 winners <- unlist(lapply(res, `[[`, "won"))
 cat(sprintf(paste("  %d processes: %d registrations (%d distinct + %d shared names), %d 'already exists' errors",
-                  "(expected %d), %d retrievals, %d wrong values, %d other errors, %.1f s\n"),
-            procs, registered, procs, length(winners), taken, procs - shared, retrieved, length(bad), length(errors), elapsed))
+                  "(expected %d), %d retrievals (and %d retries of names not registered yet), %d wrong values, %d other",
+                  "errors, %.1f s\n"),
+            procs, registered, procs, length(winners), taken, procs - shared, retrieved, retried, length(bad), length(errors), elapsed))
 if (length(errors)) print(head(errors, 10))
 if (any(st != 0L, na.rm = TRUE)) for (i in which(st != 0L)) cat(readLines(file.path(dir, sprintf("log%d", i))), sep = "\n")
 check("every process exited with status 0", all(!is.na(st) & st == 0L))
