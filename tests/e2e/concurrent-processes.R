@@ -24,7 +24,7 @@ writeLines(c(
   "while (!file.exists(file.path(dir, 'go'))) Sys.sleep(0.01)",
   "# Its own name, and one of the shared names it competes for with every tenth process; staggered, so",
   "# that others look for names still missing or being written.",
-  "Sys.sleep((id %% 10L) * 0.05)",
+  "Sys.sleep((id %% 10L) * 0.2)",
   "registerVariables(ns, setNames(list(payload(id, len)), sprintf('d%d', id)))",
   "res$registered <- res$registered + 1L",
   "s <- sprintf('shared%d', (id - 1L) %% shared + 1L)",

@@ -121,6 +121,8 @@ pub fn gib(bytes: u64) -> String {
     }
 }
 
+pub type Result<T> = std::result::Result<T, PageError>;
+
 #[cfg(test)]
 mod tests {
     use super::gib;
@@ -134,4 +136,3 @@ mod tests {
     }
 }
 
-pub type Result<T> = std::result::Result<T, PageError>;
