@@ -88,7 +88,7 @@ writeLines(c(
   sprintf("ns <- '%s'", ns),
   "while (!file.exists(file.path(dir, 'go'))) Sys.sleep(0.005)",
   "ok <- 0L; full <- 0L; raced <- 0L; other <- character(); k <- 0L",
-  "while (ok < wins && k < 500L) {",
+  "while (ok < wins && k < 2000L) {",
   "  k <- k + 1L",
   "  name <- sprintf('r%d_%d', id, k)",
   "  x <- rep(id * 1000 + k, 2.5e6)",
