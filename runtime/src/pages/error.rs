@@ -108,14 +108,31 @@ fn owned_by(owner: &Option<Owner>) -> String {
     }
 }
 
-/// Sizes in messages are for people deciding what to free, so GiB with two decimals (MiB when small).
+/// Sizes in messages are for people deciding what to free, so GiB with two decimals (MiB, or KiB, when
+/// small: a full /dev/shm must not read as "needs 0.0 MiB and has 0.0 MiB free").
 pub fn gib(bytes: u64) -> String {
     let b = bytes as f64;
     if b >= (1u64 << 30) as f64 {
         format!("{:.2} GiB", b / (1u64 << 30) as f64)
-    } else {
+    } else if b >= (1u64 << 20) as f64 {
         format!("{:.1} MiB", b / (1u64 << 20) as f64)
+    } else {
+        format!("{:.1} KiB", b / 1024.0)
     }
 }
 
 pub type Result<T> = std::result::Result<T, PageError>;
+
+#[cfg(test)]
+mod tests {
+    use super::gib;
+
+    #[test]
+    fn sizes_keep_a_significant_digit() {
+        assert_eq!(gib(3 << 30), "3.00 GiB");
+        assert_eq!(gib(99 << 20), "99.0 MiB");
+        assert_eq!(gib(8192), "8.0 KiB");
+        assert_eq!(gib(0), "0.0 KiB");
+    }
+}
+

@@ -215,6 +215,15 @@ impl OwnedPage {
     }
 }
 
+/// How a new segment gets its memory.
+#[derive(Debug, Clone, Copy)]
+enum Sizing {
+    /// Allocated in full at creation (`posix_fallocate`).
+    Reserved,
+    /// Allocated page by page as it is written.
+    Sparse,
+}
+
 /// A page being written. Until `publish`, readers see it as "still being registered"; if dropped
 /// unpublished, it is unlinked.
 #[derive(Debug)]
@@ -227,25 +236,36 @@ pub struct PageWriter {
 }
 
 impl PageWriter {
-    /// Creates the segment for `spec`. A name held by a dead owner is taken over; one held by a live owner
-    /// is an `Exists` error naming it.
+    /// Creates the segment for `spec` with all its memory allocated, so that no later touch of the page
+    /// (by us or by a reader) can find /dev/shm full. A name held by a dead owner is taken over; one held by
+    /// a live owner is an `Exists` error naming it; too little shared memory is `NoSpace`, with nothing left
+    /// behind.
     pub fn create(name: &PageName, spec: &PageSpec) -> Result<PageWriter> {
+        Self::create_with(name, spec, Sizing::Reserved)
+    }
+
+    /// Like `create`, but the segment's memory is allocated only where it is written: a page of 2^31
+    /// doubles costs what its writer writes. Reading an unwritten stretch of it can still need memory, so
+    /// this is for tools and tests that build long-vector pages, not for registrations.
+    pub fn create_sparse(name: &PageName, spec: &PageSpec) -> Result<PageWriter> {
+        Self::create_with(name, spec, Sizing::Sparse)
+    }
+
+    fn create_with(name: &PageName, spec: &PageSpec, sizing: Sizing) -> Result<PageWriter> {
         let owner = Owner::current();
         let created_ns = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         let (header, meta) = Header::layout(spec, name.ns(), name.var(), owner, created_ns);
-        let file = Self::create_segment(name, header.total_len)?;
-        let mapped = Self::check_space(name, &file, spec, meta.len() as u64)
-            .and_then(|()| segment::map_write(&file).map_err(io_err("map", name)));
-        let mut map = match mapped {
-            Ok(m) => m,
-            Err(e) => {
-                let _ = segment::unlink(name.shm());
-                return Err(e);
-            }
-        };
+        // A name a live process holds is refused before any memory is allocated; `link` decides races.
+        if let Some(holder) = Self::holder(name).filter(Owner::is_alive) {
+            return Err(Self::exists(name, Some(holder)));
+        }
+        let file = segment::create_unnamed().map_err(io_err("create", name))?;
+        Self::size(name, &file, header.total_len, sizing)?;
+        let mut map = segment::map_write(&file).map_err(io_err("map", name))?;
         map[..meta.len()].copy_from_slice(&meta);
+        Self::link(name, &file)?;
         Ok(PageWriter {
             name: name.clone(),
             header,
@@ -255,39 +275,64 @@ impl PageWriter {
         })
     }
 
-    fn check_space(name: &PageName, file: &File, spec: &PageSpec, meta: u64) -> Result<()> {
-        let free = segment::free_bytes(file).map_err(io_err("statvfs", name))?;
-        let needed = spec.arrays.iter().map(|a| a.bytes()).sum::<u64>() + meta;
-        if needed > free {
-            return Err(PageError::NoSpace {
+    /// Checks the free space first (a clear message without touching memory), then allocates, which also
+    /// catches another process filling /dev/shm between the check and the allocation.
+    fn size(name: &PageName, file: &File, len: u64, sizing: Sizing) -> Result<()> {
+        let no_space = || -> Result<()> {
+            let free = segment::free_bytes().map_err(io_err("statvfs", name))?;
+            Err(PageError::NoSpace {
                 var: name.var().to_string(),
-                needed,
+                needed: len,
                 free,
-            });
+            })
+        };
+        match sizing {
+            Sizing::Sparse => file.set_len(len).map_err(io_err("resize", name)),
+            Sizing::Reserved => {
+                if len > segment::free_bytes().map_err(io_err("statvfs", name))? {
+                    return no_space();
+                }
+                match segment::reserve(file, len) {
+                    Err(e) if segment::is_no_space(&e) => no_space(),
+                    other => other.map_err(io_err("allocate", name)),
+                }
+            }
         }
-        Ok(())
     }
 
-    fn create_segment(name: &PageName, len: u64) -> Result<File> {
-        match segment::create(name.shm(), len) {
+    /// Names the segment, which readers then see as "still being registered". A name held by a dead
+    /// owner is taken over; one held by a live owner is an `Exists` error naming it.
+    fn link(name: &PageName, file: &File) -> Result<()> {
+        match segment::link(file, name.shm()) {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            other => return other.map_err(io_err("create", name)),
+            other => return other.map_err(io_err("link", name)),
         }
-        let holder = segment::open(name.shm())
+        match Self::holder(name) {
+            Some(owner) if !owner.is_alive() => {
+                let _ = segment::unlink(name.shm());
+                segment::link(file, name.shm()).map_err(|e| match e.kind() {
+                    io::ErrorKind::AlreadyExists => Self::exists(name, Self::holder(name)),
+                    _ => io_err("link", name)(e),
+                })
+            }
+            holder => Err(Self::exists(name, holder)),
+        }
+    }
+
+    /// The owner recorded in the page that holds `name`, if one does and its header is readable.
+    fn holder(name: &PageName) -> Option<Owner> {
+        segment::open(name.shm())
             .ok()
             .and_then(|f| segment::map_read(&f).ok())
             .and_then(|m| Header::parse(&m).ok())
-            .map(|h| h.owner);
-        match holder {
-            Some(owner) if !owner.is_alive() => {
-                let _ = segment::unlink(name.shm());
-                segment::create(name.shm(), len).map_err(io_err("create", name))
-            }
-            _ => Err(PageError::Exists {
-                ns: name.ns().to_string(),
-                var: name.var().to_string(),
-                owner: holder,
-            }),
+            .map(|h| h.owner)
+    }
+
+    fn exists(name: &PageName, owner: Option<Owner>) -> PageError {
+        PageError::Exists {
+            ns: name.ns().to_string(),
+            var: name.var().to_string(),
+            owner,
         }
     }
 

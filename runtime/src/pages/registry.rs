@@ -321,11 +321,56 @@ mod tests {
     }
 
     #[test]
+    fn a_page_larger_than_free_shared_memory_is_no_space_and_leaves_nothing() {
+        let ns = ns("nospace");
+        let name = PageName::new(&ns, "X").unwrap();
+        let free = crate::pages::segment::free_bytes().unwrap();
+        match PageWriter::create(&name, &f64_spec(free / 8 + (1 << 20), vec![])) {
+            Err(PageError::NoSpace { needed, .. }) => assert!(needed > free),
+            other => panic!("expected NoSpace, got {other:?}"),
+        }
+        assert!(matches!(Page::open(&name), Err(PageError::NotFound { .. })));
+    }
+
+    #[test]
+    fn a_page_being_created_is_not_ready_never_corrupt() {
+        let ns = ns("racing");
+        let name = PageName::new(&ns, "X").unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let seen = std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                let mut seen = (0, 0, 0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match Page::open(&name) {
+                        Ok(_) => seen.0 += 1,
+                        Err(PageError::NotReady { .. }) => seen.1 += 1,
+                        Err(PageError::NotFound { .. }) => {}
+                        Err(e) => panic!("a reader saw {e}"),
+                    }
+                }
+                seen
+            });
+            for _ in 0..100 {
+                let w = PageWriter::create(&name, &f64_spec(1 << 17, vec![])).unwrap();
+                if Page::open(&name).is_ok() {
+                    panic!("an unpublished page opened");
+                }
+                let mut reg = Registry::new();
+                reg.adopt(w.publish());
+                reg.release_all();
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            reader.join().unwrap()
+        });
+        assert!(seen.0 + seen.1 > 0, "the reader raced the writer: {seen:?}");
+    }
+
+    #[test]
     fn long_vector_pages_are_sparse() {
         let ns = ns("long");
         let name = PageName::new(&ns, "big").unwrap();
         let len = (1u64 << 31) + 3;
-        let mut w = PageWriter::create(&name, &f64_spec(len, vec![])).unwrap();
+        let mut w = PageWriter::create_sparse(&name, &f64_spec(len, vec![])).unwrap();
         let last = (len - 1) as usize * 8;
         w.bytes_mut(0)[last..last + 8].copy_from_slice(&2.5f64.to_le_bytes());
         let mut reg = Registry::new();

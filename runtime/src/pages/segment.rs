@@ -15,28 +15,73 @@ fn c_name(name: &str) -> io::Result<CString> {
     CString::new(format!("/{name}")).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
 }
 
-/// Creates a new segment of `len` bytes, readable and writable by this user only. Fails with
-/// `AlreadyExists` if the name is taken.
-pub fn create(name: &str, len: u64) -> io::Result<File> {
-    let c = c_name(name)?;
-    // SAFETY: `c` is a valid NUL-terminated string; shm_open has no other preconditions.
+/// Creates a new, empty segment without a name, readable and writable by this user only. It is sized and
+/// given its header before `link` names it, so nobody ever opens a page that has no header yet; if the
+/// creator fails or dies first, the file vanishes with its descriptor.
+pub fn create_unnamed() -> io::Result<File> {
+    let dir = CString::new(SHM_DIR).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: `dir` is a valid NUL-terminated path; open has no other preconditions.
     let fd = unsafe {
-        libc::shm_open(
-            c.as_ptr(),
-            libc::O_CREAT | libc::O_EXCL | libc::O_RDWR | libc::O_CLOEXEC,
-            0o600 as libc::mode_t,
+        libc::open(
+            dir.as_ptr(),
+            libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+            0o600 as libc::c_uint,
         )
     };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `fd` is a freshly opened descriptor that nothing else owns.
-    let file = unsafe { File::from_raw_fd(fd) };
-    if let Err(e) = file.set_len(len) {
-        let _ = unlink(name);
-        return Err(e);
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// Gives a segment from `create_unnamed` its name, atomically: `AlreadyExists` if the name is taken.
+pub fn link(file: &File, name: &str) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let to = CString::new(format!("{SHM_DIR}/{name}"))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: both paths are valid NUL-terminated strings. Linking an O_TMPFILE file through its
+    // /proc/self/fd entry needs no privilege (open(2), O_TMPFILE).
+    let rc = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
     }
-    Ok(file)
+    Ok(())
+}
+
+/// Sizes the segment to `len` bytes and allocates every memory page of it now. tmpfs allocates pages
+/// lazily, so a segment that is only `set_len` can pass a free-space check and still find the file system
+/// full when a page is first touched, which is a SIGBUS in whoever touches it; allocating up front turns
+/// that into an `ENOSPC` error here, before the page is published. A failed allocation is undone by the
+/// kernel.
+pub fn reserve(file: &File, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len =
+        libc::off_t::try_from(len).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    loop {
+        // SAFETY: `file` is open for writing; posix_fallocate has no memory arguments.
+        match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) } {
+            0 => return Ok(()),
+            // A signal (R's SIGCHLD, Ctrl-C) stops a long allocation; what was allocated stays, so retry.
+            libc::EINTR => continue,
+            e => return Err(io::Error::from_raw_os_error(e)),
+        }
+    }
+}
+
+/// True for the error a full file system gives.
+pub fn is_no_space(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOSPC)
 }
 
 /// Opens an existing segment read-only.
@@ -60,14 +105,14 @@ pub fn unlink(name: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Bytes still free in the shared-memory file system. Writing into a mapping past that raises SIGBUS, so
-/// writers check first.
-pub fn free_bytes(file: &File) -> io::Result<u64> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: statvfs is plain old data; fstatvfs fills it for a valid descriptor.
+/// Bytes still free in the shared-memory file system, for a registration's first check and for the
+/// message when it does not fit.
+pub fn free_bytes() -> io::Result<u64> {
+    let dir = CString::new(SHM_DIR).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: statvfs is plain old data; statvfs fills it for a valid path.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `file` is open, `st` is a valid out-pointer.
-    if unsafe { libc::fstatvfs(file.as_raw_fd(), &mut st) } != 0 {
+    // SAFETY: `dir` is NUL-terminated, `st` is a valid out-pointer.
+    if unsafe { libc::statvfs(dir.as_ptr(), &mut st) } != 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(st.f_bavail as u64 * st.f_frsize as u64)
@@ -115,5 +160,79 @@ pub fn map_private(file: &File, offset: u64, len: usize) -> io::Result<MmapMut> 
             .offset(offset)
             .len(len.max(1))
             .map_copy(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    /// The size of the shared-memory file system: a request beyond it fails before anything is allocated.
+    fn total_bytes() -> u64 {
+        let dir = CString::new(SHM_DIR).unwrap();
+        // SAFETY: as in `free_bytes`.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: as in `free_bytes`.
+        assert_eq!(unsafe { libc::statvfs(dir.as_ptr(), &mut st) }, 0);
+        st.f_blocks as u64 * st.f_frsize as u64
+    }
+
+    #[test]
+    fn reserve_allocates_every_page_up_front() {
+        let name = format!("lzstest{}.reserve", std::process::id());
+        let len = 3 << 20;
+        let file = create_unnamed().unwrap();
+        reserve(&file, len).unwrap();
+        let meta = file.metadata().unwrap();
+        assert_eq!(meta.len(), len);
+        assert!(
+            meta.blocks() * 512 >= len,
+            "{} of {len} bytes allocated",
+            meta.blocks() * 512
+        );
+        let sparse = create_unnamed().unwrap();
+        sparse.set_len(len).unwrap();
+        assert_eq!(
+            sparse.metadata().unwrap().blocks(),
+            0,
+            "set_len allocates nothing"
+        );
+        link(&file, &name).unwrap();
+        assert_eq!(
+            fs::metadata(format!("{SHM_DIR}/{name}")).unwrap().len(),
+            len
+        );
+        unlink(&name).unwrap();
+    }
+
+    #[test]
+    fn a_segment_appears_under_its_name_only_once_linked_and_a_name_links_once() {
+        let name = format!("lzstest{}.link", std::process::id());
+        let file = create_unnamed().unwrap();
+        file.set_len(4096).unwrap();
+        assert!(!list("lzstest").contains(&name), "unnamed until linked");
+        link(&file, &name).unwrap();
+        assert!(list("lzstest").contains(&name));
+        let mode = fs::metadata(format!("{SHM_DIR}/{name}")).unwrap().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let other = create_unnamed().unwrap();
+        assert_eq!(
+            link(&other, &name).unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        unlink(&name).unwrap();
+    }
+
+    #[test]
+    fn reserving_more_than_the_file_system_holds_is_enospc() {
+        let file = create_unnamed().unwrap();
+        let err = reserve(&file, total_bytes() + (1 << 20)).unwrap_err();
+        assert!(is_no_space(&err), "{err:?}");
+        assert_eq!(
+            file.metadata().unwrap().blocks(),
+            0,
+            "nothing stays allocated"
+        );
     }
 }

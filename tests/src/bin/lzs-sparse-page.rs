@@ -27,7 +27,7 @@ fn main() {
         }],
         attrs: vec![],
     };
-    let mut writer = PageWriter::create(&name, &spec).unwrap_or_else(|e| panic!("{e}"));
+    let mut writer = PageWriter::create_sparse(&name, &spec).unwrap_or_else(|e| panic!("{e}"));
     let bytes = writer.bytes_mut(0);
     let last = bytes.len() - 8;
     bytes[..8].copy_from_slice(&1.0f64.to_le_bytes());
