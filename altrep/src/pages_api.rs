@@ -5,11 +5,12 @@
 use std::os::raw::c_int;
 
 use lazyshare_runtime::pages::{
-    sweep, ArraySpec, DType, Kind, Page, PageError, PageName, PageSpec, PageWriter, Registry,
+    shown_name, sweep, validate_part, ArraySpec, DType, Kind, NameKind, Page, PageError, PageName,
+    PageSpec, PageWriter, Registry, NAME_RULE,
 };
 use lazyshare_runtime::plan;
 
-use crate::error::{RError, RResult};
+use crate::error::{Kind as ErrorKind, RError, RResult};
 use crate::guard::entry;
 use crate::rapi::*;
 use crate::registry::registry;
@@ -376,6 +377,37 @@ pub extern "C" fn lzs_sweep_pages() -> SEXP {
     entry(|| {
         let removed: Vec<String> = sweep().iter().map(PageName::display).collect();
         Ok(mk_strings(&removed))
+    })
+}
+
+/// Checks names before anything is done with them: an error naming the argument `arg` (a string) if any
+/// element of `names` breaks the naming rule. `namespace` (TRUE/FALSE) says which part they are.
+#[no_mangle]
+pub extern "C" fn lzs_check_names(names: SEXP, arg: SEXP, namespace: SEXP) -> SEXP {
+    entry(|| {
+        let arg = arg_string(arg, "arg")?;
+        // SAFETY: Rf_asLogical accepts any SEXP.
+        let kind = if unsafe { Rf_asLogical(namespace) } == 1 {
+            NameKind::Namespace
+        } else {
+            NameKind::Variable
+        };
+        for name in arg_strings(names, &arg)? {
+            validate_part(kind, &name).map_err(|e| {
+                let msg = match e {
+                    PageError::BadName { name, problem, .. } => {
+                        format!("`{arg}` {} {problem}; {NAME_RULE}", shown_name(&name))
+                    }
+                    PageError::NameTooLong { name, len, max, .. } => format!(
+                        "`{arg}` {} is too long: its shared-memory name would be at least {len} bytes and the system allows {max} (each '.' inside a name takes 3)",
+                        shown_name(&name)
+                    ),
+                    other => other.to_string(),
+                };
+                RError::of(ErrorKind::BadName, msg)
+            })?;
+        }
+        Ok(nil())
     })
 }
 

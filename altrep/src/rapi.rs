@@ -15,6 +15,7 @@ extern "C" {
     pub fn Rf_ScalarReal(x: f64) -> SEXP;
     pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
     pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
+    pub fn Rf_getCharCE(x: SEXP) -> cetype_t;
     pub fn ATTRIB(x: SEXP) -> SEXP;
     pub fn Rf_installChar(x: SEXP) -> SEXP;
     pub fn Rf_asInteger(x: SEXP) -> c_int;
@@ -142,12 +143,18 @@ pub fn mk_list(items: &[SEXP], names: &[&str]) -> SEXP {
     }
 }
 
-/// The string of a CHARSXP, as UTF-8.
+/// The string of a CHARSXP, as UTF-8. A string marked "bytes" has no encoding to translate from (R would
+/// raise an error, a longjmp through Rust frames): its bytes are read as they are, invalid UTF-8 replaced.
 pub fn char_str(c: SEXP) -> String {
-    // SAFETY: c is a CHARSXP; R returns a NUL-terminated translation that lives until the call ends.
-    unsafe { CStr::from_ptr(Rf_translateCharUTF8(c)) }
-        .to_string_lossy()
-        .into_owned()
+    // SAFETY: c is a CHARSXP; R_CHAR and the translation are NUL-terminated and live until the call ends.
+    unsafe {
+        let p = if Rf_getCharCE(c) == cetype_t::CE_BYTES {
+            R_CHAR(c)
+        } else {
+            Rf_translateCharUTF8(c)
+        };
+        CStr::from_ptr(p).to_string_lossy().into_owned()
+    }
 }
 
 /// Reads a character vector argument with no NA.

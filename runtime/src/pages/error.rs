@@ -24,12 +24,15 @@ impl fmt::Display for NameKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
-    #[error("{kind} must be a non-empty string")]
-    EmptyName { kind: NameKind },
-    #[error("{kind} '{name}' must not contain '/'")]
-    SlashInName { kind: NameKind, name: String },
+    #[error("{kind} {} {problem}; {}", shown_name(.name), super::name::NAME_RULE)]
+    BadName {
+        kind: NameKind,
+        name: String,
+        problem: super::name::NameProblem,
+    },
     #[error(
-        "{kind} '{name}' is too long: its shared-memory name would be {len} bytes and the system allows {max}"
+        "{kind} {} is too long: its shared-memory name would be {len} bytes and the system allows {max} (each '.' inside a name takes 3)",
+        shown_name(.name)
     )]
     NameTooLong {
         kind: NameKind,
@@ -87,6 +90,17 @@ pub enum PageError {
         #[source]
         source: io::Error,
     },
+}
+
+/// A name as an error message shows it: quoted with escapes, and cut short when long (a 10 KB name would
+/// bury the message).
+pub fn shown_name(name: &str) -> String {
+    const MAX: usize = 40;
+    if name.chars().count() <= MAX {
+        return format!("{name:?}");
+    }
+    let head: String = name.chars().take(MAX).collect();
+    format!("{head:?}... ({} bytes)", name.len())
 }
 
 fn holdings(names: &[String]) -> String {
