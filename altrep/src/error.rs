@@ -96,7 +96,7 @@ fn page_kind(e: &PageError) -> Kind {
         PageError::NotFound { .. } | PageError::NotReady { .. } | PageError::NoView { .. } => {
             Kind::PageNotFound
         }
-        PageError::NotOwner { .. } => Kind::NotOwner,
+        PageError::NotOwner { .. } | PageError::NotOurs { .. } => Kind::NotOwner,
         PageError::Corrupt { .. } | PageError::Replaced { .. } => Kind::CorruptPage,
         PageError::NoSpace { .. } => Kind::NoSpace,
         PageError::Io { .. } => Kind::System,

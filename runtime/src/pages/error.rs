@@ -72,6 +72,11 @@ pub enum PageError {
         var: String,
         owner: Owner,
     },
+    #[error("page '{name}' {}; lazyshare never reads, replaces or removes it", foreign(.why))]
+    NotOurs {
+        name: String,
+        why: super::segment::Foreign,
+    },
     #[error("page '{name}' is not a valid lazyshare page: {reason}")]
     Corrupt { name: String, reason: String },
     #[error("variable '{var}' in namespace '{ns}' was released by its owner and registered again; this view refers to the old data")]
@@ -112,6 +117,18 @@ fn holdings(names: &[String]) -> String {
             .map(|n| format!("'{n}'"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+fn foreign(why: &super::segment::Foreign) -> String {
+    use super::segment::Foreign;
+    match why {
+        Foreign::User(uid) => format!(
+            "belongs to user id {uid}, not to this process's user ({})",
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            unsafe { libc::geteuid() }
+        ),
+        Foreign::NotAFile => "is not a regular file".to_string(),
     }
 }
 

@@ -18,5 +18,5 @@ pub use owner::Owner;
 pub use page::{namespace_vars, OwnedPage, Page, PageId, PageWriter};
 pub use private::PrivateArray;
 pub use registry::Registry;
-pub use segment::SHM_DIR;
+pub use segment::{Foreign, SHM_DIR};
 pub use sweep::sweep;

@@ -77,8 +77,9 @@ impl PageName {
 
 /// `lzs.<uid>.`: every page of this user starts with it.
 pub fn user_prefix() -> String {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::getuid() };
+    // SAFETY: geteuid has no preconditions and cannot fail. The effective uid: the one that owns the files
+    // this process creates.
+    let uid = unsafe { libc::geteuid() };
     format!("{PREFIX}.{uid}.")
 }
 

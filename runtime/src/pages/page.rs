@@ -78,6 +78,17 @@ pub fn namespace_vars(ns: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ok if the open segment is a file of this user: anything else under a page name is refused.
+fn ours(name: &PageName, file: &File) -> Result<()> {
+    match segment::check_ours(file).map_err(io_err("stat", name))? {
+        Ok(()) => Ok(()),
+        Err(why) => Err(PageError::NotOurs {
+            name: name.display(),
+            why,
+        }),
+    }
+}
+
 fn state(map: &[u8]) -> &AtomicU32 {
     let p = map[STATE_OFFSET..STATE_OFFSET + 4].as_ptr();
     // SAFETY: the mapping is page-aligned, so offset 12 is 4-byte aligned; the four bytes lie inside it and
@@ -108,6 +119,7 @@ impl Page {
             }
             Err(e) => return Err(io_err("open", name)(e)),
         };
+        ours(name, &file)?;
         let map = segment::map_read(&file).map_err(io_err("map", name))?;
         let header = Header::parse(&map).map_err(|reason| PageError::Corrupt {
             name: name.display(),
@@ -273,8 +285,11 @@ impl PageWriter {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             other => return other.map_err(io_err("create", name)),
         }
-        let holder = segment::open(name.shm())
-            .ok()
+        let holder_file = segment::open(name.shm()).ok();
+        if let Some(f) = &holder_file {
+            ours(name, f)?;
+        }
+        let holder = holder_file
             .and_then(|f| segment::map_read(&f).ok())
             .and_then(|m| Header::parse(&m).ok())
             .map(|h| h.owner);

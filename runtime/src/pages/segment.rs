@@ -39,16 +39,50 @@ pub fn create(name: &str, len: u64) -> io::Result<File> {
     Ok(file)
 }
 
-/// Opens an existing segment read-only.
+/// Opens an existing segment read-only. O_NONBLOCK: a FIFO planted under a page's name must not block the
+/// open (glibc's shm_open already refuses symbolic links).
 pub fn open(name: &str) -> io::Result<File> {
     let c = c_name(name)?;
     // SAFETY: as in `create`.
-    let fd = unsafe { libc::shm_open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC, 0) };
+    let fd = unsafe {
+        libc::shm_open(
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK,
+            0,
+        )
+    };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `fd` is a freshly opened descriptor that nothing else owns.
     Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// Why an open segment is not one of this user's pages, if it is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Foreign {
+    /// Owned by another user: another user's data, or a file planted under one of our names.
+    User(u32),
+    /// A directory, FIFO or device, not a file.
+    NotAFile,
+}
+
+/// Checks that `file` is a regular file owned by this process's user. Pages are created 0600 by their
+/// user, so anything else under a page name was put there by someone else, and is neither read, taken
+/// over nor removed.
+pub fn check_ours(file: &File) -> io::Result<std::result::Result<(), Foreign>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Ok(Err(Foreign::NotAFile));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    Ok(if meta.uid() == me {
+        Ok(())
+    } else {
+        Err(Foreign::User(meta.uid()))
+    })
 }
 
 pub fn unlink(name: &str) -> io::Result<()> {
