@@ -235,20 +235,43 @@ pub extern "C" fn lzs_set_attributes(views: SEXP, attrs: SEXP) -> SEXP {
                 return Err(RError::new("lzs_set_attributes: malformed arguments"));
             }
             for i in 0..XLENGTH(views) {
-                let (v, a) = (VECTOR_ELT(views, i), VECTOR_ELT(attrs, i));
+                let a = VECTOR_ELT(attrs, i);
                 if TYPEOF(a) != SEXPTYPE::VECSXP {
                     continue;
                 }
                 let names = Rf_getAttrib(a, R_NamesSymbol);
                 if TYPEOF(names) != SEXPTYPE::STRSXP || XLENGTH(names) != XLENGTH(a) {
-                    return Err(RError::new("lzs_set_attributes: attributes must be named"));
-                }
-                for j in 0..XLENGTH(a) {
-                    let sym = Rf_installChar(STRING_ELT(names, j));
-                    Rf_setAttrib(v, sym, VECTOR_ELT(a, j));
+                    return Err(RError::of(
+                        ErrorKind::CorruptPage,
+                        "the attributes stored with the page are not named",
+                    ));
                 }
             }
         }
+        // A damaged page may store attributes R refuses (a `dim` that does not fit, a class that does not
+        // apply): R's error is caught here rather than unwinding through this entry.
+        catch_r_error(|| {
+            // SAFETY: as above; every attribute list was checked to be named.
+            unsafe {
+                for i in 0..XLENGTH(views) {
+                    let (v, a) = (VECTOR_ELT(views, i), VECTOR_ELT(attrs, i));
+                    if TYPEOF(a) != SEXPTYPE::VECSXP {
+                        continue;
+                    }
+                    let names = Rf_getAttrib(a, R_NamesSymbol);
+                    for j in 0..XLENGTH(a) {
+                        let sym = Rf_installChar(STRING_ELT(names, j));
+                        Rf_setAttrib(v, sym, VECTOR_ELT(a, j));
+                    }
+                }
+            }
+        })
+        .map_err(|msg| {
+            RError::of(
+                ErrorKind::CorruptPage,
+                format!("the attributes stored with the page do not fit its data ({msg})"),
+            )
+        })?;
         Ok(nil())
     })
 }

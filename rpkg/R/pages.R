@@ -13,8 +13,14 @@ restore_attrs <- function(v, blob) {
 # Attributes go onto fresh views from C: `attributes<-` here would wrap each view in another ALTREP layer.
 retrieve_one <- function(namespace, name) {
   r <- .Call(lzs_retrieve, namespace, name)
-  .Call(lzs_set_attributes, r$views, lapply(r$attrs, function(b) if (length(b)) unserialize(b)))
-  if (r$kind == "array") r$views[[1L]] else restore_attrs(r$views, r$list_attrs)
+  # A damaged page may hold attribute bytes that do not unserialize, or attributes that do not fit.
+  tryCatch({
+    .Call(lzs_set_attributes, r$views, lapply(r$attrs, function(b) if (length(b)) unserialize(b)))
+    if (r$kind == "array") r$views[[1L]] else restore_attrs(r$views, r$list_attrs)
+  }, error = function(e) {
+    abort(sprintf("page '%s.%s' is not a valid lazyshare page: its attributes cannot be restored (%s)",
+                  namespace, name, conditionMessage(e)), "lazyshare_corrupt_page")
+  })
 }
 
 # What lzs_register needs for one variable: its arrays and their attributes.
