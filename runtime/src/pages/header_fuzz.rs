@@ -345,3 +345,57 @@ fn fuzzed_headers_are_refused_or_describe_data_inside_the_page() {
     );
     assert!(reasons.len() >= 10, "refusals: {reasons:?}");
 }
+
+/// The same damage to real segments: `Page::open` gives an error or a page whose every array can be read
+/// to its last byte (a header claiming more than the file holds would SIGBUS here).
+#[test]
+fn fuzzed_segments_open_as_errors_or_readable_pages() {
+    use std::os::unix::fs::FileExt;
+
+    use crate::pages::{segment, Page, PageName};
+
+    const SEGMENTS: u64 = 2_000;
+    let name = PageName::new(&format!("rt{}-h13a_fuzz", std::process::id()), "X").unwrap();
+    let mut rng = Rng(SEED ^ 0xfeed);
+    let (mut opened, mut refused) = (0u64, 0u64);
+    for case in 0..SEGMENTS {
+        // The page must name itself as the segment it is written to, or every open is refused.
+        let (h, _, _) = valid_page(&mut rng);
+        let spec = PageSpec {
+            kind: h.kind,
+            arrays: h.entries.iter().map(|e| e.spec.clone()).collect(),
+            attrs: h.attrs.clone(),
+        };
+        let (named, meta) = Header::layout(&spec, name.ns(), name.var(), h.owner, h.created_ns);
+        let mut page = vec![0u8; named.total_len as usize];
+        page[..meta.len()].copy_from_slice(&meta);
+        page[STATE_OFFSET..STATE_OFFSET + 4].copy_from_slice(&STATE_READY.to_le_bytes());
+        let meta_len = meta.len();
+        let n = named.entries.len();
+        let damages: Vec<String> = (0..rng.below(3))
+            .map(|_| mutate(&mut rng, &mut page, n, meta_len))
+            .collect();
+        let file = segment::create(name.shm(), page.len() as u64).unwrap();
+        file.write_all_at(&page, 0).unwrap();
+        match Page::open(&name) {
+            Ok(p) => {
+                opened += 1;
+                for i in 0..p.header().entries.len() {
+                    let sum = p.bytes(i).iter().fold(0u8, |a, &b| a.wrapping_add(b));
+                    let expect = {
+                        let e = p.entry(i);
+                        let at = e.data_off as usize;
+                        page[at..at + e.spec.bytes() as usize]
+                            .iter()
+                            .fold(0u8, |a, &b| a.wrapping_add(b))
+                    };
+                    assert_eq!(sum, expect, "case {case} after {damages:?}");
+                }
+            }
+            Err(_) => refused += 1,
+        }
+        segment::unlink(name.shm()).unwrap();
+    }
+    eprintln!("segment fuzz: {SEGMENTS} segments ({opened} opened, {refused} refused)");
+    assert!(opened > SEGMENTS / 10 && refused > SEGMENTS / 10);
+}
