@@ -185,6 +185,7 @@ apply_target <- function(X, NAMESPACE) {
 # X given as the name of a page of NAMESPACE, which must hold `what` (`is_what`).
 named_target <- function(X, NAMESPACE, is_what, what, element) {
   require_namespace(NAMESPACE, "`X`")
+  check_var_names(X, "X")
   v <- retrieveViews(NAMESPACE, X)[[1L]]
   done <- function() releaseViews(NAMESPACE, X)
   if (!is_what(v)) {

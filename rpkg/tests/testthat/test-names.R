@@ -40,6 +40,9 @@ test_that("every function refuses bad variable names, naming the argument", {
     expect_error(retrieveMetadata(ns, bad), "^`variableName` ", class = "lazyshare_bad_name")
     expect_error(memApply(matrix(1, 2, 2), 2, sum, VARS = setNames(list(1), bad)),
                  "^`names\\(VARS\\)` ", class = "lazyshare_bad_name")
+    expect_error(memApply(bad, 2, sum, NAMESPACE = ns), "^`X` ", class = "lazyshare_bad_name")
+    expect_error(memApply(matrix(1, 2, 2), 2, sum, VARS = bad, NAMESPACE = ns), "^`VARS` ",
+                 class = "lazyshare_bad_name")
   }
   expect_error(registerVariables(ns, setNames(list(1), "a/b")), "\"a/b\" contains '/'")
   expect_error(registerVariables(ns, list(..x = 1)), "contains \"..\"")
