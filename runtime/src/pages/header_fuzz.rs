@@ -1,13 +1,14 @@
-//! A seeded, structured fuzzer of `Header::parse`. Each case lays out a random valid page, checks that it
-//! parses back to what was laid out, then damages it the ways a crash, a bug or a hostile writer could
-//! (flipped bits, truncation, extension, length and offset fields overwritten with boundary values,
-//! garbage) and checks that the parser either refuses it or accepts a header whose every array lies inside
-//! the buffer, after the entry table, in order and apart. Deterministic: a failure names its case.
+//! A seeded, structured fuzzer of `Header::parse` (500,000 cases, about 2 s in release). Each case lays out
+//! a random valid page, checks that it parses back to what was laid out, then damages it the ways a crash,
+//! a bug or a hostile writer could (flipped bits, truncation, extension, length and offset fields
+//! overwritten with boundary values, garbage) and checks that the parser either refuses it or accepts a
+//! header whose every array lies inside the buffer, after the entry table, in order and apart.
+//! Deterministic: a failure names its case and the damage done.
 
 use super::*;
 use crate::testutil::Rng;
 
-const CASES: u64 = 200_000;
+const CASES: u64 = 500_000;
 const SEED: u64 = 0x1a25_4a3e_0013_0001;
 
 /// Offsets of the u32 and u64 fields of the fixed header, and of an entry (relative to its start).
