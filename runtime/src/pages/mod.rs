@@ -13,7 +13,7 @@ mod sweep;
 
 pub use error::{gib, shown_name, NameKind, PageError, Result};
 pub use header::{ArraySpec, DType, Entry, Header, Kind, PageSpec};
-pub use name::{check_part, validate_part, NameProblem, PageName, MAX_SHM_NAME, NAME_RULE};
+pub use name::{validate_part, NameProblem, PageName, MAX_SHM_NAME, NAME_RULE};
 pub use owner::Owner;
 pub use page::{namespace_vars, OwnedPage, Page, PageId, PageWriter};
 pub use private::PrivateArray;

@@ -119,7 +119,7 @@ impl fmt::Display for NameProblem {
 }
 
 /// Checks one part of a name (a namespace or a variable name) against `NAME_RULE`.
-pub fn check_part(s: &str) -> std::result::Result<(), NameProblem> {
+pub(crate) fn check_part(s: &str) -> std::result::Result<(), NameProblem> {
     if s.is_empty() {
         return Err(NameProblem::Empty);
     }
