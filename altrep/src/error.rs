@@ -18,6 +18,8 @@ use lazyshare_runtime::stats::pde::PdeError;
 pub enum Kind {
     /// An argument has the wrong type, shape or value.
     BadArgument,
+    /// A namespace or variable name breaks the naming rule (also a `lazyshare_bad_argument`).
+    BadName,
     /// A result would exceed `max_materialize`.
     TooBig,
     /// No such page, or no view of it here.
@@ -45,6 +47,7 @@ impl Kind {
     pub fn class(self) -> &'static str {
         match self {
             Kind::BadArgument => "lazyshare_bad_argument",
+            Kind::BadName => "lazyshare_bad_name",
             Kind::TooBig => "lazyshare_too_big",
             Kind::PageNotFound => "lazyshare_page_not_found",
             Kind::NameTaken => "lazyshare_name_taken",
@@ -88,14 +91,12 @@ pub type RResult<T> = Result<T, RError>;
 
 fn page_kind(e: &PageError) -> Kind {
     match e {
-        PageError::EmptyName { .. }
-        | PageError::SlashInName { .. }
-        | PageError::NameTooLong { .. } => Kind::BadArgument,
+        PageError::BadName { .. } | PageError::NameTooLong { .. } => Kind::BadName,
         PageError::Exists { .. } => Kind::NameTaken,
         PageError::NotFound { .. } | PageError::NotReady { .. } | PageError::NoView { .. } => {
             Kind::PageNotFound
         }
-        PageError::NotOwner { .. } => Kind::NotOwner,
+        PageError::NotOwner { .. } | PageError::NotOurs { .. } => Kind::NotOwner,
         PageError::Corrupt { .. } | PageError::Replaced { .. } => Kind::CorruptPage,
         PageError::NoSpace { .. } => Kind::NoSpace,
         PageError::Io { .. } => Kind::System,

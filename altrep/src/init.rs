@@ -59,6 +59,7 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
         lzs_view_list / 0,
         lzs_gc / 1,
         lzs_sweep_pages / 0,
+        lzs_check_names / 3,
         lzs_release_all / 0,
         lzs_view_info / 1,
         lzs_view_slice / 3,

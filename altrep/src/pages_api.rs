@@ -5,11 +5,12 @@
 use std::os::raw::c_int;
 
 use lazyshare_runtime::pages::{
-    sweep, ArraySpec, DType, Kind, Page, PageError, PageName, PageSpec, PageWriter, Registry,
+    shown_name, sweep, validate_part, ArraySpec, DType, Kind, NameKind, Page, PageError, PageName,
+    PageSpec, PageWriter, Registry, NAME_RULE,
 };
 use lazyshare_runtime::plan;
 
-use crate::error::{RError, RResult};
+use crate::error::{Kind as ErrorKind, RError, RResult};
 use crate::guard::entry;
 use crate::rapi::*;
 use crate::registry::registry;
@@ -234,20 +235,43 @@ pub extern "C" fn lzs_set_attributes(views: SEXP, attrs: SEXP) -> SEXP {
                 return Err(RError::new("lzs_set_attributes: malformed arguments"));
             }
             for i in 0..XLENGTH(views) {
-                let (v, a) = (VECTOR_ELT(views, i), VECTOR_ELT(attrs, i));
+                let a = VECTOR_ELT(attrs, i);
                 if TYPEOF(a) != SEXPTYPE::VECSXP {
                     continue;
                 }
                 let names = Rf_getAttrib(a, R_NamesSymbol);
                 if TYPEOF(names) != SEXPTYPE::STRSXP || XLENGTH(names) != XLENGTH(a) {
-                    return Err(RError::new("lzs_set_attributes: attributes must be named"));
-                }
-                for j in 0..XLENGTH(a) {
-                    let sym = Rf_installChar(STRING_ELT(names, j));
-                    Rf_setAttrib(v, sym, VECTOR_ELT(a, j));
+                    return Err(RError::of(
+                        ErrorKind::CorruptPage,
+                        "the attributes stored with the page are not named",
+                    ));
                 }
             }
         }
+        // A damaged page may store attributes R refuses (a `dim` that does not fit, a class that does not
+        // apply): R's error is caught here rather than unwinding through this entry.
+        catch_r_error(|| {
+            // SAFETY: as above; every attribute list was checked to be named.
+            unsafe {
+                for i in 0..XLENGTH(views) {
+                    let (v, a) = (VECTOR_ELT(views, i), VECTOR_ELT(attrs, i));
+                    if TYPEOF(a) != SEXPTYPE::VECSXP {
+                        continue;
+                    }
+                    let names = Rf_getAttrib(a, R_NamesSymbol);
+                    for j in 0..XLENGTH(a) {
+                        let sym = Rf_installChar(STRING_ELT(names, j));
+                        Rf_setAttrib(v, sym, VECTOR_ELT(a, j));
+                    }
+                }
+            }
+        })
+        .map_err(|msg| {
+            RError::of(
+                ErrorKind::CorruptPage,
+                format!("the attributes stored with the page do not fit its data ({msg})"),
+            )
+        })?;
         Ok(nil())
     })
 }
@@ -376,6 +400,37 @@ pub extern "C" fn lzs_sweep_pages() -> SEXP {
     entry(|| {
         let removed: Vec<String> = sweep().iter().map(PageName::display).collect();
         Ok(mk_strings(&removed))
+    })
+}
+
+/// Checks names before anything is done with them: an error naming the argument `arg` (a string) if any
+/// element of `names` breaks the naming rule. `namespace` (TRUE/FALSE) says which part they are.
+#[no_mangle]
+pub extern "C" fn lzs_check_names(names: SEXP, arg: SEXP, namespace: SEXP) -> SEXP {
+    entry(|| {
+        let arg = arg_string(arg, "arg")?;
+        // SAFETY: Rf_asLogical accepts any SEXP.
+        let kind = if unsafe { Rf_asLogical(namespace) } == 1 {
+            NameKind::Namespace
+        } else {
+            NameKind::Variable
+        };
+        for name in arg_strings(names, &arg)? {
+            validate_part(kind, &name).map_err(|e| {
+                let msg = match e {
+                    PageError::BadName { name, problem, .. } => {
+                        format!("`{arg}` {} {problem}; {NAME_RULE}", shown_name(&name))
+                    }
+                    PageError::NameTooLong { name, len, max, .. } => format!(
+                        "`{arg}` {} is too long: its shared-memory name would be at least {len} bytes and the system allows {max} (each '.' inside a name takes 3)",
+                        shown_name(&name)
+                    ),
+                    other => other.to_string(),
+                };
+                RError::of(ErrorKind::BadName, msg)
+            })?;
+        }
+        Ok(nil())
     })
 }
 

@@ -15,6 +15,7 @@ extern "C" {
     pub fn Rf_ScalarReal(x: f64) -> SEXP;
     pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
     pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
+    pub fn Rf_getCharCE(x: SEXP) -> cetype_t;
     pub fn ATTRIB(x: SEXP) -> SEXP;
     pub fn Rf_installChar(x: SEXP) -> SEXP;
     pub fn Rf_asInteger(x: SEXP) -> c_int;
@@ -30,6 +31,12 @@ extern "C" {
     pub fn R_FindNamespace(info: SEXP) -> SEXP;
     pub fn Rf_ScalarString(x: SEXP) -> SEXP;
     pub fn Rf_onintr();
+    pub fn R_tryCatchError(
+        body: Option<unsafe extern "C" fn(*mut std::ffi::c_void) -> SEXP>,
+        bdata: *mut std::ffi::c_void,
+        handler: Option<unsafe extern "C" fn(SEXP, *mut std::ffi::c_void) -> SEXP>,
+        hdata: *mut std::ffi::c_void,
+    ) -> SEXP;
 }
 
 pub const R_NA_INTEGER: c_int = i32::MIN;
@@ -73,6 +80,46 @@ pub fn toplevel(mut f: impl FnMut()) -> bool {
             Some(trampoline::<&mut dyn FnMut()>),
             &mut (&mut f as &mut dyn FnMut()) as *mut &mut dyn FnMut() as *mut std::ffi::c_void,
         ) != Rboolean::FALSE
+    }
+}
+
+/// Runs `f`, stopping an R error raised inside it there: `Err` with R's message. Unlike `toplevel`, the
+/// error is not printed, and an interrupt is not caught. `f` must own nothing that needs dropping when R
+/// unwinds it.
+pub fn catch_r_error(mut f: impl FnMut()) -> Result<(), String> {
+    unsafe extern "C" fn body<F: FnMut()>(data: *mut std::ffi::c_void) -> SEXP {
+        // SAFETY: `data` is the `&mut F` passed below, alive for the whole R_tryCatchError call.
+        unsafe { (*(data as *mut F))() };
+        // SAFETY: reading R's NULL.
+        unsafe { R_NilValue }
+    }
+    unsafe extern "C" fn handler(cond: SEXP, _: *mut std::ffi::c_void) -> SEXP {
+        cond
+    }
+    // SAFETY: the trampoline matches the closure's type; R_tryCatchError returns the body's NULL or the
+    // handler's condition, whose first element is its message when it is one of R's errors.
+    unsafe {
+        let f: &mut dyn FnMut() = &mut f;
+        let cond = R_tryCatchError(
+            Some(body::<&mut dyn FnMut()>),
+            &f as *const &mut dyn FnMut() as *mut std::ffi::c_void,
+            Some(handler),
+            std::ptr::null_mut(),
+        );
+        if cond == R_NilValue {
+            return Ok(());
+        }
+        let msg = if TYPEOF(cond) == SEXPTYPE::VECSXP && XLENGTH(cond) > 0 {
+            let m = VECTOR_ELT(cond, 0);
+            if TYPEOF(m) == SEXPTYPE::STRSXP && XLENGTH(m) > 0 {
+                char_str(STRING_ELT(m, 0))
+            } else {
+                String::new()
+            }
+        } else {
+            String::new()
+        };
+        Err(msg)
     }
 }
 
@@ -142,12 +189,18 @@ pub fn mk_list(items: &[SEXP], names: &[&str]) -> SEXP {
     }
 }
 
-/// The string of a CHARSXP, as UTF-8.
+/// The string of a CHARSXP, as UTF-8. A string marked "bytes" has no encoding to translate from (R would
+/// raise an error, a longjmp through Rust frames): its bytes are read as they are, invalid UTF-8 replaced.
 pub fn char_str(c: SEXP) -> String {
-    // SAFETY: c is a CHARSXP; R returns a NUL-terminated translation that lives until the call ends.
-    unsafe { CStr::from_ptr(Rf_translateCharUTF8(c)) }
-        .to_string_lossy()
-        .into_owned()
+    // SAFETY: c is a CHARSXP; R_CHAR and the translation are NUL-terminated and live until the call ends.
+    unsafe {
+        let p = if Rf_getCharCE(c) == cetype_t::CE_BYTES {
+            R_CHAR(c)
+        } else {
+            Rf_translateCharUTF8(c)
+        };
+        CStr::from_ptr(p).to_string_lossy().into_owned()
+    }
 }
 
 /// Reads a character vector argument with no NA.

@@ -21,17 +21,28 @@ check_string <- function(x, arg) {
                   if (is.character(x) && length(x) == 1L) encodeString(x, quote = '"')
                   else describe_object(x)))
   }
-  if (grepl("/", x, fixed = TRUE)) {
-    abort(sprintf("`%s` must not contain '/'; got \"%s\"", arg, x))
-  }
   invisible(x)
 }
 
 check_names <- function(x, arg) {
   if (!is.character(x) || anyNA(x) || !all(nzchar(x))) {
-    abort(sprintf("`%s` must be a character vector of non-empty names; got %s", arg,
-                  describe_object(x)))
+    got <- if (!is.character(x)) describe_object(x) else if (anyNA(x)) "NA" else "\"\""
+    abort(sprintf("`%s` must be a character vector of non-empty names; got %s", arg, got))
   }
+  invisible(x)
+}
+
+# Page names: the runtime holds the rule (ASCII letters, digits, '.', '_', '-'; not "." nor ".."; short
+# enough for a shared-memory name) and words the error, a `lazyshare_bad_name`.
+check_namespace <- function(x, arg = "namespace") {
+  check_string(x, arg)
+  .Call(lzs_check_names, x, arg, TRUE)
+  invisible(x)
+}
+
+check_var_names <- function(x, arg) {
+  check_names(x, arg)
+  .Call(lzs_check_names, x, arg, FALSE)
   invisible(x)
 }
 

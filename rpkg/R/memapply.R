@@ -138,7 +138,7 @@ check_fun <- function(FUN) {
 }
 
 check_apply_options <- function(NAMESPACE, CLUSTER, MAX.CORES, FUSE) {
-  if (!is.null(NAMESPACE)) check_string(NAMESPACE, "NAMESPACE")
+  if (!is.null(NAMESPACE)) check_namespace(NAMESPACE, "NAMESPACE")
   if (!is.null(CLUSTER) && !inherits(CLUSTER, "cluster")) {
     abort(sprintf("`CLUSTER` must be a cluster from parallel::makeCluster(); got %s",
                   describe_object(CLUSTER)))
@@ -185,6 +185,7 @@ apply_target <- function(X, NAMESPACE) {
 # X given as the name of a page of NAMESPACE, which must hold `what` (`is_what`).
 named_target <- function(X, NAMESPACE, is_what, what, element) {
   require_namespace(NAMESPACE, "`X`")
+  check_var_names(X, "X")
   v <- retrieveViews(NAMESPACE, X)[[1L]]
   done <- function() releaseViews(NAMESPACE, X)
   if (!is_what(v)) {
@@ -211,7 +212,7 @@ apply_vars <- function(VARS, NAMESPACE) {
   if (is.null(VARS)) return(none)
   if (is.character(VARS)) {
     require_namespace(NAMESPACE, "`VARS`")
-    check_names(VARS, "VARS")
+    check_var_names(VARS, "VARS")
     values <- retrieveViews(NAMESPACE, VARS)
     return(list(values = values, names = VARS, pages_ns = NAMESPACE,
                 done = function() releaseViews(NAMESPACE, VARS)))
@@ -220,6 +221,7 @@ apply_vars <- function(VARS, NAMESPACE) {
     abort(sprintf("`VARS` must be a named list, or the names of pages of `NAMESPACE`; got %s",
                   describe_object(VARS)))
   }
+  check_var_names(names(VARS), "names(VARS)")
   list(values = VARS, names = names(VARS), pages_ns = NULL, done = function() invisible())
 }
 

@@ -13,8 +13,14 @@ restore_attrs <- function(v, blob) {
 # Attributes go onto fresh views from C: `attributes<-` here would wrap each view in another ALTREP layer.
 retrieve_one <- function(namespace, name) {
   r <- .Call(lzs_retrieve, namespace, name)
-  .Call(lzs_set_attributes, r$views, lapply(r$attrs, function(b) if (length(b)) unserialize(b)))
-  if (r$kind == "array") r$views[[1L]] else restore_attrs(r$views, r$list_attrs)
+  # A damaged page may hold attribute bytes that do not unserialize, or attributes that do not fit.
+  tryCatch({
+    .Call(lzs_set_attributes, r$views, lapply(r$attrs, function(b) if (length(b)) unserialize(b)))
+    if (r$kind == "array") r$views[[1L]] else restore_attrs(r$views, r$list_attrs)
+  }, error = function(e) {
+    abort(sprintf("page '%s.%s' is not a valid lazyshare page: its attributes cannot be restored (%s)",
+                  namespace, name, conditionMessage(e)), "lazyshare_corrupt_page")
+  })
 }
 
 # What lzs_register needs for one variable: its arrays and their attributes.
@@ -55,9 +61,22 @@ variable_spec <- function(x, name) {
 #' Registration is all or nothing: if one element fails, none stays
 #' registered.
 #'
-#' @param namespace A single string naming the shared space (no `/`).
+#' @section Names:
+#' Namespaces and variable names are made of ASCII letters, digits, `.`,
+#' `_` and `-` (as in `"my_ns"`, `"X"`, `"run-2.v1"`); a name may not be
+#' `"."` or contain `".."`. Anything else (a `/`, a space, a non-ASCII
+#' letter, `NA`, `""`) is refused, before anything is created, with an error
+#' naming the argument: class `lazyshare_bad_name` (also a
+#' `lazyshare_bad_argument`), or `lazyshare_bad_argument` for `NA` and `""`.
+#' A page is the file `/dev/shm/lzs.<uid>.<namespace>.<name>`, where a `.`
+#' inside a name is written `%2E`; the file name must fit in 255 bytes, so a
+#' namespace and a name together may have about 240 characters (each `.`
+#' counting three). Every function taking a namespace or names checks them
+#' the same way.
+#'
+#' @param namespace A single string naming the shared space (see Names).
 #' @param variableList A named list of numeric vectors or matrices, or of
-#'   lists of them.
+#'   lists of them; its names follow the same rule (see Names).
 #' @return Invisibly, the page names `"<namespace>.<name>"`.
 #' @seealso [retrieveViews()], [releaseVariables()], [retrieveMetadata()]
 #' @examples
@@ -68,7 +87,7 @@ variable_spec <- function(x, name) {
 #' releaseVariables(ns, c("X", "v"))
 #' @export
 registerVariables <- function(namespace, variableList) {
-  check_string(namespace, "namespace")
+  check_namespace(namespace)
   if (!is.list(variableList) || !is.null(oldClass(variableList))) {
     abort(sprintf("`variableList` must be a named list of numeric vectors or matrices; got %s",
                   describe_object(variableList)))
@@ -84,7 +103,7 @@ registerVariables <- function(namespace, variableList) {
     abort(sprintf("`variableList` names must be unique; '%s' appears more than once",
                   nms[anyDuplicated(nms)]))
   }
-  for (nm in nms) check_string(nm, "names(variableList)")
+  check_var_names(nms, "names(variableList)")
   specs <- Map(variable_spec, variableList, nms)
   done <- character()
   on.exit(if (length(done) < length(nms) && length(done)) {
@@ -114,8 +133,9 @@ registerVariables <- function(namespace, variableList) {
 #' writes only the page name while the page exists; restoring it where the
 #' page is gone is an error, so save data to disk with `saveRDS(v[])`.
 #'
-#' @param namespace A single string naming the shared space.
-#' @param variableNames Names of registered variables.
+#' @param namespace A single string naming the shared space: ASCII letters,
+#'   digits, `.`, `_` and `-` (see the Names section of [registerVariables()]).
+#' @param variableNames Names of registered variables (the same rule).
 #' @return A named list of views (a list variable gives a list of views).
 #' @seealso [registerVariables()], [releaseViews()], [viewInfo()]
 #' @examples
@@ -127,8 +147,8 @@ registerVariables <- function(namespace, variableList) {
 #' releaseVariables(ns, "X")
 #' @export
 retrieveViews <- function(namespace, variableNames) {
-  check_string(namespace, "namespace")
-  check_names(variableNames, "variableNames")
+  check_namespace(namespace)
+  check_var_names(variableNames, "variableNames")
   before <- .Call(lzs_view_list)
   ok <- FALSE
   on.exit(if (!ok) {
@@ -164,8 +184,8 @@ retrieveViews <- function(namespace, variableNames) {
 #' releaseVariables(ns, "v")
 #' @export
 releaseViews <- function(namespace, variableNames) {
-  check_string(namespace, "namespace")
-  check_names(variableNames, "variableNames")
+  check_namespace(namespace)
+  check_var_names(variableNames, "variableNames")
   .Call(lzs_release_views, namespace, variableNames)
   invisible(NULL)
 }
@@ -186,8 +206,8 @@ releaseViews <- function(namespace, variableNames) {
 #' releaseVariables(ns, "v")
 #' @export
 releaseVariables <- function(namespace, variableNames) {
-  check_string(namespace, "namespace")
-  check_names(variableNames, "variableNames")
+  check_namespace(namespace)
+  check_var_names(variableNames, "variableNames")
   .Call(lzs_release_pages, namespace, variableNames)
   invisible(NULL)
 }
@@ -203,8 +223,9 @@ metadata_one <- function(namespace, name) {
 
 #' Describe shared variables without mapping them
 #'
-#' @param namespace A single string naming the shared space.
-#' @param variableName One or more variable names.
+#' @param namespace A single string naming the shared space: ASCII letters,
+#'   digits, `.`, `_` and `-` (see the Names section of [registerVariables()]).
+#' @param variableName One or more variable names (the same rule).
 #' @return For one name, `list(type = "matrix", nrow, ncol)`,
 #'   `list(type = "vector", n)`, `list(type = "list", n)` (number of
 #'   elements) or `list(type = "array", dim, n)`; for several names, a list of
@@ -218,8 +239,8 @@ metadata_one <- function(namespace, name) {
 #' releaseVariables(ns, c("X", "v"))
 #' @export
 retrieveMetadata <- function(namespace, variableName) {
-  check_string(namespace, "namespace")
-  check_names(variableName, "variableName")
+  check_namespace(namespace)
+  check_var_names(variableName, "variableName")
   if (length(variableName) == 1L) return(metadata_one(namespace, variableName))
   out <- lapply(variableName, metadata_one, namespace = namespace)
   names(out) <- variableName
@@ -251,7 +272,8 @@ viewList <- function() .Call(lzs_view_list)
 #' and, when `cluster` is given, on each of its workers (which must have
 #' lazyshare installed; workers that never loaded it hold nothing).
 #'
-#' @param namespace A single string naming the shared space.
+#' @param namespace A single string naming the shared space: ASCII letters,
+#'   digits, `.`, `_` and `-` (see the Names section of [registerVariables()]).
 #' @param cluster A cluster from [parallel::makeCluster()], or `NULL`.
 #' @return `invisible(NULL)`.
 #' @examples
@@ -262,7 +284,7 @@ viewList <- function() .Call(lzs_view_list)
 #' pageList()
 #' @export
 memshare_gc <- function(namespace, cluster = NULL) {
-  check_string(namespace, "namespace")
+  check_namespace(namespace)
   if (!is.null(cluster)) {
     if (!inherits(cluster, "cluster")) {
       abort(sprintf("`cluster` must be a cluster from parallel::makeCluster() or NULL; got %s",

@@ -15,11 +15,11 @@ test_that("bad input is an R error naming the argument, and leaves nothing behin
   expect_error(registerVariables(ns, list(d = Sys.Date())), "class 'Date'")
   expect_error(registerVariables(ns, list(z = 1i)), "complex")
   expect_error(registerVariables("", list(a = 1)), "`namespace`.*non-empty")
-  expect_error(registerVariables("a/b", list(a = 1)), "`namespace` must not contain '/'")
+  expect_error(registerVariables("a/b", list(a = 1)), "`namespace` \"a/b\" contains '/'")
   expect_error(registerVariables(NA_character_, list(a = 1)), "`namespace`")
   expect_error(registerVariables(c("a", "b"), list(a = 1)), "`namespace`")
   expect_error(registerVariables(1, list(a = 1)), "`namespace`.*double")
-  expect_error(registerVariables(ns, setNames(list(1), "x/y")), "must not contain '/'")
+  expect_error(registerVariables(ns, setNames(list(1), "x/y")), "contains '/'")
   expect_error(registerVariables(ns, setNames(list(1), strrep("v", 300))),
                "too long.*allows 255")
   expect_error(registerVariables(strrep("n", 300), list(a = 1)), "namespace.*too long")

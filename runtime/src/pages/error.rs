@@ -24,12 +24,15 @@ impl fmt::Display for NameKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
-    #[error("{kind} must be a non-empty string")]
-    EmptyName { kind: NameKind },
-    #[error("{kind} '{name}' must not contain '/'")]
-    SlashInName { kind: NameKind, name: String },
+    #[error("{kind} {} {problem}; {}", shown_name(.name), super::name::NAME_RULE)]
+    BadName {
+        kind: NameKind,
+        name: String,
+        problem: super::name::NameProblem,
+    },
     #[error(
-        "{kind} '{name}' is too long: its shared-memory name would be {len} bytes and the system allows {max}"
+        "{kind} {} is too long: its shared-memory name would be {len} bytes and the system allows {max} (each '.' inside a name takes 3)",
+        shown_name(.name)
     )]
     NameTooLong {
         kind: NameKind,
@@ -69,6 +72,11 @@ pub enum PageError {
         var: String,
         owner: Owner,
     },
+    #[error("page '{name}' {}; lazyshare never reads, replaces or removes it", foreign(.why))]
+    NotOurs {
+        name: String,
+        why: super::segment::Foreign,
+    },
     #[error("page '{name}' is not a valid lazyshare page: {reason}")]
     Corrupt { name: String, reason: String },
     #[error("variable '{var}' in namespace '{ns}' was released by its owner and registered again; this view refers to the old data")]
@@ -89,6 +97,17 @@ pub enum PageError {
     },
 }
 
+/// A name as an error message shows it: quoted with escapes, and cut short when long (a 10 KB name would
+/// bury the message).
+pub fn shown_name(name: &str) -> String {
+    const MAX: usize = 40;
+    if name.chars().count() <= MAX {
+        return format!("{name:?}");
+    }
+    let head: String = name.chars().take(MAX).collect();
+    format!("{head:?}... ({} bytes)", name.len())
+}
+
 fn holdings(names: &[String]) -> String {
     if names.is_empty() {
         "nothing".to_string()
@@ -98,6 +117,18 @@ fn holdings(names: &[String]) -> String {
             .map(|n| format!("'{n}'"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+fn foreign(why: &super::segment::Foreign) -> String {
+    use super::segment::Foreign;
+    match why {
+        Foreign::User(uid) => format!(
+            "belongs to user id {uid}, not to this process's user ({})",
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            unsafe { libc::geteuid() }
+        ),
+        Foreign::NotAFile => "is not a regular file".to_string(),
     }
 }
 
@@ -135,4 +166,3 @@ mod tests {
         assert_eq!(gib(0), "0.0 KiB");
     }
 }
-

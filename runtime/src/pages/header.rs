@@ -15,6 +15,8 @@ pub const STATE_WRITING: u32 = 0;
 pub const STATE_READY: u32 = 1;
 pub const DATA_ALIGN: u64 = 4096;
 const MAX_DIMS: u32 = 64;
+/// R stores dimensions as integers; a larger one could not become a `dim` attribute.
+const MAX_DIM: u64 = i32::MAX as u64;
 
 /// Element types R can share without conversion: double, integer and logical (an R logical is an i32).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -236,6 +238,9 @@ impl Header {
             return Err(format!("an array page with {n} entries"));
         }
         let mut entries = Vec::with_capacity(n);
+        // Arrays lie after the entry table, in order and apart, as `layout` puts them: data a reader maps
+        // never aliases the header (whose state word is written) or another array.
+        let mut data_from = (HEADER_LEN + n * ENTRY_LEN) as u64;
         for i in 0..n {
             let at = HEADER_LEN + i * ENTRY_LEN;
             let dtype = DType::from_code(r.u32(at)?)
@@ -252,6 +257,11 @@ impl Header {
                 .map(|c| u64::from_le_bytes(c.try_into().expect("chunk of 8")))
                 .collect();
             let attrs = r.bytes(r.u64(at + 32)?, r.u64(at + 40)?)?.to_vec();
+            if let Some(d) = dims.iter().find(|&&d| d > MAX_DIM) {
+                return Err(format!(
+                    "entry {i}: dimension {d} exceeds R's limit {MAX_DIM}"
+                ));
+            }
             if !dims.is_empty() && dims.iter().try_fold(1u64, |p, &d| p.checked_mul(d)) != Some(len)
             {
                 return Err(format!(
@@ -264,7 +274,13 @@ impl Header {
             if data_off % DATA_ALIGN != 0 {
                 return Err(format!("entry {i}: data at unaligned offset {data_off}"));
             }
+            if data_off < data_from {
+                return Err(format!(
+                    "entry {i}: data at {data_off} overlaps the header or the previous array (which end at {data_from})"
+                ));
+            }
             r.bytes(data_off, bytes)?;
+            data_from = data_off + bytes;
             entries.push(Entry {
                 spec: ArraySpec {
                     dtype,
@@ -401,4 +417,42 @@ mod tests {
         huge[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(Header::parse(&huge).is_err());
     }
+
+    /// Found by the fuzzer: a zero in the dimensions let any other dimension through (its product is still
+    /// the length, 0), though R cannot hold a dimension above 2^31 - 1.
+    #[test]
+    fn dimensions_beyond_r_are_refused() {
+        let spec = PageSpec {
+            kind: Kind::Array,
+            arrays: vec![ArraySpec {
+                dtype: DType::F64,
+                len: 0,
+                dims: vec![0, 1 << 40],
+                attrs: vec![],
+            }],
+            attrs: vec![],
+        };
+        let (h, meta) = Header::layout(&spec, "ns", "v", Owner { pid: 1, start: 1 }, 1);
+        let err = Header::parse(&page_of(&h, &meta)).unwrap_err();
+        assert!(err.contains("exceeds R's limit"), "{err}");
+    }
+
+    /// Found by the fuzzer: an array could start inside the header or inside the previous array.
+    #[test]
+    fn arrays_overlapping_the_header_or_each_other_are_refused() {
+        let (h, meta) = Header::layout(&spec(), "ns", "L", Owner { pid: 1, start: 1 }, 1);
+        let page = page_of(&h, &meta);
+        let data_off = |i: usize| HEADER_LEN + i * ENTRY_LEN + 16;
+        let mut at_zero = page.clone();
+        at_zero[data_off(0)..data_off(0) + 8].copy_from_slice(&0u64.to_le_bytes());
+        assert!(Header::parse(&at_zero).unwrap_err().contains("overlaps"));
+        let mut shared = page.clone();
+        let first = h.entries[0].data_off.to_le_bytes();
+        shared[data_off(2)..data_off(2) + 8].copy_from_slice(&first);
+        assert!(Header::parse(&shared).unwrap_err().contains("overlaps"));
+    }
 }
+
+#[cfg(test)]
+#[path = "header_fuzz.rs"]
+mod fuzz;

@@ -11,12 +11,12 @@ mod registry;
 mod segment;
 mod sweep;
 
-pub use error::{gib, NameKind, PageError, Result};
+pub use error::{gib, shown_name, NameKind, PageError, Result};
 pub use header::{ArraySpec, DType, Entry, Header, Kind, PageSpec};
-pub use name::{PageName, MAX_SHM_NAME};
+pub use name::{validate_part, NameProblem, PageName, MAX_SHM_NAME, NAME_RULE};
 pub use owner::Owner;
 pub use page::{namespace_vars, OwnedPage, Page, PageId, PageWriter};
 pub use private::PrivateArray;
 pub use registry::Registry;
-pub use segment::SHM_DIR;
+pub use segment::{Foreign, SHM_DIR};
 pub use sweep::sweep;

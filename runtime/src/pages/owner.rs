@@ -35,7 +35,7 @@ impl fmt::Display for Owner {
     }
 }
 
-fn process_start(pid: u32) -> Option<u64> {
+pub(crate) fn process_start(pid: u32) -> Option<u64> {
     read_stat(pid).map(|(_, start)| start)
 }
 

@@ -78,6 +78,17 @@ pub fn namespace_vars(ns: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ok if the open segment is a file of this user: anything else under a page name is refused.
+fn ours(name: &PageName, file: &File) -> Result<()> {
+    match segment::check_ours(file).map_err(io_err("stat", name))? {
+        Ok(()) => Ok(()),
+        Err(why) => Err(PageError::NotOurs {
+            name: name.display(),
+            why,
+        }),
+    }
+}
+
 fn state(map: &[u8]) -> &AtomicU32 {
     let p = map[STATE_OFFSET..STATE_OFFSET + 4].as_ptr();
     // SAFETY: the mapping is page-aligned, so offset 12 is 4-byte aligned; the four bytes lie inside it and
@@ -108,6 +119,7 @@ impl Page {
             }
             Err(e) => return Err(io_err("open", name)(e)),
         };
+        ours(name, &file)?;
         let map = segment::map_read(&file).map_err(io_err("map", name))?;
         let header = Header::parse(&map).map_err(|reason| PageError::Corrupt {
             name: name.display(),
@@ -258,7 +270,7 @@ impl PageWriter {
             .map_or(0, |d| d.as_nanos() as u64);
         let (header, meta) = Header::layout(spec, name.ns(), name.var(), owner, created_ns);
         // A name a live process holds is refused before any memory is allocated; `link` decides races.
-        if let Some(holder) = Self::holder(name).filter(Owner::is_alive) {
+        if let Some(holder) = Self::holder(name)?.filter(Owner::is_alive) {
             return Err(Self::exists(name, Some(holder)));
         }
         let file = segment::create_unnamed().map_err(io_err("create", name))?;
@@ -307,11 +319,13 @@ impl PageWriter {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             other => return other.map_err(io_err("link", name)),
         }
-        match Self::holder(name) {
+        match Self::holder(name)? {
             Some(owner) if !owner.is_alive() => {
                 let _ = segment::unlink(name.shm());
                 segment::link(file, name.shm()).map_err(|e| match e.kind() {
-                    io::ErrorKind::AlreadyExists => Self::exists(name, Self::holder(name)),
+                    io::ErrorKind::AlreadyExists => {
+                        Self::exists(name, Self::holder(name).ok().flatten())
+                    }
                     _ => io_err("link", name)(e),
                 })
             }
@@ -319,13 +333,17 @@ impl PageWriter {
         }
     }
 
-    /// The owner recorded in the page that holds `name`, if one does and its header is readable.
-    fn holder(name: &PageName) -> Option<Owner> {
-        segment::open(name.shm())
+    /// The owner recorded in the page that holds `name`, if one does and its header is readable; an error
+    /// when what holds the name is not a file of this user (never read, never taken over).
+    fn holder(name: &PageName) -> Result<Option<Owner>> {
+        let Ok(f) = segment::open(name.shm()) else {
+            return Ok(None);
+        };
+        ours(name, &f)?;
+        Ok(segment::map_read(&f)
             .ok()
-            .and_then(|f| segment::map_read(&f).ok())
             .and_then(|m| Header::parse(&m).ok())
-            .map(|h| h.owner)
+            .map(|h| h.owner))
     }
 
     fn exists(name: &PageName, owner: Option<Owner>) -> PageError {

@@ -59,6 +59,15 @@ pub fn link(file: &File, name: &str) -> io::Result<()> {
     Ok(())
 }
 
+/// A named segment of `len` bytes with whatever a test writes into it (fabricated or damaged pages).
+#[cfg(test)]
+pub fn create_for_test(name: &str, len: u64) -> io::Result<File> {
+    let file = create_unnamed()?;
+    file.set_len(len)?;
+    link(&file, name)?;
+    Ok(file)
+}
+
 /// Sizes the segment to `len` bytes and allocates every memory page of it now. tmpfs allocates pages
 /// lazily, so a segment that is only `set_len` can pass a free-space check and still find the file system
 /// full when a page is first touched, which is a SIGBUS in whoever touches it; allocating up front turns
@@ -84,16 +93,50 @@ pub fn is_no_space(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::ENOSPC)
 }
 
-/// Opens an existing segment read-only.
+/// Opens an existing segment read-only. O_NONBLOCK: a FIFO planted under a page's name must not block the
+/// open (glibc's shm_open already refuses symbolic links).
 pub fn open(name: &str) -> io::Result<File> {
     let c = c_name(name)?;
     // SAFETY: as in `create`.
-    let fd = unsafe { libc::shm_open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC, 0) };
+    let fd = unsafe {
+        libc::shm_open(
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK,
+            0,
+        )
+    };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `fd` is a freshly opened descriptor that nothing else owns.
     Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// Why an open segment is not one of this user's pages, if it is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Foreign {
+    /// Owned by another user: another user's data, or a file planted under one of our names.
+    User(u32),
+    /// A directory, FIFO or device, not a file.
+    NotAFile,
+}
+
+/// Checks that `file` is a regular file owned by this process's user. Pages are created 0600 by their
+/// user, so anything else under a page name was put there by someone else, and is neither read, taken
+/// over nor removed.
+pub fn check_ours(file: &File) -> io::Result<std::result::Result<(), Foreign>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Ok(Err(Foreign::NotAFile));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    Ok(if meta.uid() == me {
+        Ok(())
+    } else {
+        Err(Foreign::User(meta.uid()))
+    })
 }
 
 pub fn unlink(name: &str) -> io::Result<()> {

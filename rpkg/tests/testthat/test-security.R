@@ -1,0 +1,25 @@
+ns <- test_ns("h13a_sec")
+
+test_that("segments are 0600 and belong to the user who registered them", {
+  registerVariables(ns, list(X = matrix(0, 2, 2), L = list(1, 2L)))
+  on.exit(memshare_gc(ns))
+  f <- file.path("/dev/shm", shm_files(ns))
+  expect_length(f, 2)
+  info <- file.info(f, extra_cols = TRUE)
+  uid <- as.integer(system2("id", "-u", stdout = TRUE))
+  expect_identical(format(info$mode), c("600", "600"))
+  expect_identical(info$uid, c(uid, uid))
+  expect_true(all(startsWith(basename(f), sprintf("lzs.%d.", uid))))
+})
+
+test_that("a file under a page name that is not a regular file is refused, not read", {
+  registerVariables(ns, list(real = 1))
+  on.exit(memshare_gc(ns))
+  dir <- sub("\\.real$", ".d", file.path("/dev/shm", shm_files(ns)))
+  dir.create(dir)
+  on.exit(unlink(dir, recursive = TRUE), add = TRUE)
+  expect_error(retrieveViews(ns, "d"), "is not a regular file", class = "lazyshare_not_owner")
+  expect_error(registerVariables(ns, list(d = 1)), "is not a regular file", class = "lazyshare_not_owner")
+  lazyshare_sweep()
+  expect_true(dir.exists(dir))
+})
