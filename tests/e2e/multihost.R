@@ -1,0 +1,154 @@
+# memApply over a cluster spanning three shared-memory domains: the master's host (1 worker) and two
+# simulated hosts (2 workers each, see hosts.R). X crosses the wire once per other domain, workers read it
+# from pages, a host dying mid-call is an error within 5 s that leaves no segment behind, and the same
+# call runs through future.apply on a cluster plan.
+here <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))
+source(file.path(here, "helpers.R"))
+source(file.path(here, "hosts.R"))
+library(parallel)
+cat("multihost\n")
+
+# FUN is defined here, not in main(): a closure sent to workers carries its environment (main's holds X).
+q30 <- function(v) quantile(v, 0.3)[[1]]
+# Marks (touches `flag`) that FUN runs, and takes 10 ms a column.
+make_slow_q30 <- function(flag) {
+  function(v) {
+    if (!file.exists(flag)) file.create(flag)
+    Sys.sleep(0.01)
+    quantile(v, 0.3)[[1]]
+  }
+}
+
+main <- function() {
+  dir <- tempfile("h14_mh")
+  dir.create(dir)
+  hosts <- list()
+  on.exit({
+    for (h in hosts) stop_host(h)
+    unlink(dir, recursive = TRUE)
+  }, add = TRUE)
+  for (i in 1:2) {
+    h <- start_host(dir)
+    if (is.character(h)) {
+      cat(sprintf("  [skip] %s\n", h))
+      return(invisible())
+    }
+    hosts[[i]] <- h
+  }
+  ns <- paste0("h14_mh", Sys.getpid())
+  set.seed(14)
+  X <- matrix(rnorm(1e4 * 2000), 1e4, 2000)
+  x_bytes <- 8 * length(X)
+  expected <- apply(X, 2, q30)
+
+  cl <- hosts_cluster(hosts, local = 1L, per_host = 2L)
+  on.exit(try(stopCluster(cl), silent = TRUE), add = TRUE, after = FALSE)
+  check("the probe finds the master's domain and one per simulated host",
+        identical(lazyshare_domains(cl), c(0L, 1L, 1L, 2L, 2L)))
+  pids <- unlist(clusterCall(cl, Sys.getpid))
+  # Warm-up: FUN is sent and the domains probed once per cluster; R compiles closures on first calls.
+  invisible(memApply(X[, 1:50], 2, q30, CLUSTER = cl))
+  invisible(clusterEvalQ(cl, gc()))
+
+  # One call, measured: bytes each worker received, and the private memory it holds afterwards (FUN's own
+  # garbage collected: quantile sorts a copy of each column).
+  measured <- function(X) {
+    read0 <- vapply(pids, socket_received, 0)
+    anon0 <- vapply(pids, proc_anon_bytes, 0)
+    t0 <- Sys.time()
+    r <- memApply(X, 2, q30, CLUSTER = cl, NAMESPACE = ns)
+    took <- as.numeric(Sys.time() - t0, units = "secs")
+    read <- vapply(pids, socket_received, 0) - read0
+    invisible(clusterEvalQ(cl, gc()))
+    list(r = r, took = took, read = read, growth = vapply(pids, proc_anon_bytes, 0) - anon0)
+  }
+  leaders <- c(2L, 4L)
+  once_per_domain <- function(read) {
+    all(read[leaders] >= x_bytes & read[leaders] < 1.1 * x_bytes) && all(read[-leaders] < 0.02 * x_bytes)
+  }
+  mb <- function(x) paste(sprintf("%.1f", x / 2^20), collapse = ", ")
+  first <- measured(X)
+  check(sprintf("memApply(X, 2, quantile 0.3) over 3 domains equals apply() (%.1f s)", first$took),
+        identical(unlist(first$r), expected))
+  cat(sprintf("  bytes received per worker: %s MB (X: %.0f MB)\n", mb(first$read), x_bytes / 2^20))
+  check("X crossed the wire once per other domain: to one worker of each", once_per_domain(first$read))
+  cat(sprintf("  first call: private (anonymous) memory growth per worker: %s MB\n", mb(first$growth)))
+  # The first call of a FUN in a worker grows the worker's heap by what FUN allocates (the same FUN over
+  # private columns in a plain worker grows it more); a second call, on other data, shows what the data
+  # path itself costs.
+  X2 <- X[, ncol(X):1]
+  second <- measured(X2)
+  check("a second call, on other data, is right too", identical(unlist(second$r), rev(expected)))
+  check("and its X crossed the wire once per other domain again", once_per_domain(second$read))
+  cat(sprintf("  second call: private memory growth per worker: %s MB (limit 10%% of X: %.1f MB)\n",
+              mb(second$growth), 0.1 * x_bytes / 2^20))
+  check("each worker's private memory grew by <= 10% of X", all(second$growth <= 0.1 * x_bytes))
+  rm(X2)
+  check("no segment of the call is left in any domain",
+        !length(host_segments(NULL, ns)) && !any(vapply(hosts, function(h) length(host_segments(h, ns)), 0L)))
+
+  w <- rnorm(200)
+  L <- lapply(1:12, function(i) matrix(rnorm(2000), 200, 10))
+  check("memLapply with VARS over 3 domains equals lapply()",
+        identical(memLapply(L, function(el, w) crossprod(el, w), CLUSTER = cl, VARS = list(w = w)),
+                  lapply(L, function(el) crossprod(el, w))))
+  registerVariables(ns, list(X = X))
+  check("memApply on a page of the master, by name, over 3 domains",
+        identical(unlist(memApply("X", 2, q30, CLUSTER = cl, NAMESPACE = ns)), expected))
+  releaseVariables(ns, "X")
+
+  # A simulated host dies in the middle of a call: its two workers are SIGKILLed once FUN runs there.
+  flag <- file.path(dir, "started")
+  killed <- file.path(dir, "killed")
+  slow_q30 <- make_slow_q30(flag)
+  system(sprintf("(while [ ! -f %s ]; do sleep 0.02; done; sleep 0.5; kill -9 %d %d; date +%%s.%%N > %s) &",
+                 shQuote(flag), pids[4], pids[5], shQuote(killed)))
+  check_error("killing a host's workers mid-call is an R error",
+              memApply(X, 2, slow_q30, CLUSTER = cl, NAMESPACE = ns), "a worker of the cluster failed")
+  after <- as.numeric(Sys.time())
+  latency <- after - as.numeric(readLines(killed))
+  check(sprintf("within 5 s of the kill (%.2f s)", latency), latency < 5)
+  check("no segment of the namespace remains in the domains still running",
+        wait_for(function() !length(host_segments(NULL, ns)) && !length(host_segments(hosts[[1]], ns)), 5))
+  check("nor on the host that died", !length(host_segments(hosts[[2]], ns)))
+  try(stopCluster(cl), silent = TRUE)
+
+  # lazyshare_sweep() on a simulated host removes what a dead owner left there.
+  pidfile <- file.path(dir, "owner.pid")
+  system2(hosts[[2]]$rscript, c("-e", shQuote(sprintf(paste(
+    "suppressPackageStartupMessages(library(lazyshare)); registerVariables('%s', list(left = 1:10));",
+    "writeLines(as.character(Sys.getpid()), '%s'); Sys.sleep(60)"), ns, pidfile))), wait = FALSE)
+  check("a process on the host registered a page there",
+        wait_for(function() file.exists(pidfile) && length(host_segments(hosts[[2]], ns)) == 1L, 30))
+  tools::pskill(as.integer(readLines(pidfile)), tools::SIGKILL)
+  Sys.sleep(0.3)
+  swept <- system2(hosts[[2]]$rscript, c("-e", shQuote(
+    "suppressPackageStartupMessages(library(lazyshare)); cat(length(list.files('/dev/shm')))")),
+    stdout = TRUE)
+  check(sprintf("a session on that host swept it (segments left there: %s)", swept),
+        identical(swept, "0") && !length(host_segments(hosts[[2]], ns)))
+
+  cl2 <- hosts_cluster(hosts, local = 1L, per_host = 2L)
+  on.exit(stopCluster(cl2), add = TRUE, after = FALSE)
+  check("the next call on a fresh cluster is right",
+        identical(unlist(memApply(X, 2, q30, CLUSTER = cl2, NAMESPACE = ns)), expected))
+
+  if (requireNamespace("future.apply", quietly = TRUE)) {
+    future::plan(future::cluster, workers = cl2)
+    pids2 <- unlist(clusterCall(cl2, Sys.getpid))
+    read0 <- vapply(pids2, socket_received, 0)
+    rf <- memApply(X, 2, q30, CLUSTER = "future")
+    read <- vapply(pids2, socket_received, 0) - read0
+    future::plan(future::sequential)
+    check("the same memApply through future.apply on a cluster plan gives the same results",
+          identical(unlist(rf), expected))
+    cat(sprintf("  future: bytes received per worker: %s MB\n", mb(read)))
+    check("through future too, X crossed the wire once per other domain", once_per_domain(read))
+  } else {
+    cat("  [skip] future.apply is not installed\n")
+  }
+  check("nothing of the namespace is left anywhere",
+        !length(host_segments(NULL, ns)) && !any(vapply(hosts, function(h) length(host_segments(h, ns)), 0L)))
+}
+main()
+finish()
