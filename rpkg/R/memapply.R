@@ -30,8 +30,11 @@
 #' Each worker maps the pages and calls `FUN(v, <VARS by name>)`, where a
 #' column `v` is a view into the page (a row is copied). `FUN` is sent to a
 #' cluster once and reused while it stays the same. An error in `FUN` is an
-#' error here naming the row or column; a worker that dies is an error too.
-#' Pages this call registered are released when it ends, also on error.
+#' error here naming the row or column; a worker that dies is an error at
+#' once. Pages this call registered are released when it ends, also on error.
+#' Workers on other hosts cannot map this session's pages: each other host
+#' gets `X` and `VARS` once, through one of its workers, and its other
+#' workers map them there ([lazyshare-multihost]).
 #'
 #' Differences from memshare: `MARGIN = 1` works (memshare iterates over
 #' columns); errors in `FUN` are errors (memshare returns `NA` and prints a
@@ -46,7 +49,10 @@
 #' @param NAMESPACE The namespace of the pages (required when `X` or `VARS`
 #'   are names); by default a namespace of this call's own.
 #' @param CLUSTER A cluster from [parallel::makeCluster()] for the worker
-#'   path; by default one of `MAX.CORES` workers is made and stopped.
+#'   path, possibly spanning hosts (`X` and `VARS` then go once to each other
+#'   host; see [lazyshare-multihost]); or `"future"`, to run on the current
+#'   `future` plan through future.apply; by default one of `MAX.CORES`
+#'   workers is made and stopped.
 #' @param VARS A named list of numeric vectors or matrices, or the names of
 #'   pages of `NAMESPACE`, passed to `FUN` by name.
 #' @param MAX.CORES Workers to start when `CLUSTER` is `NULL`; by default
@@ -176,10 +182,17 @@ apply_target <- function(X, NAMESPACE) {
                   describe_object(X)))
   }
   info <- viewInfo(X)
-  page <- if (!is.null(info) && !info$modified) {
+  page <- if (!is.null(info) && !info$modified && page_has_shape(info, X)) {
     list(ns = info$namespace, var = info$variable, element = as.integer(info$element))
   }
   list(data = X, page = page, done = function() invisible())
+}
+
+# Whether workers retrieving the view's page get X's shape: not so for a page that is gone, or one that
+# holds the data without the dimensions (a view restored from its data on another host caches only that).
+page_has_shape <- function(info, X) {
+  m <- tryCatch(.Call(lzs_metadata, info$namespace, info$variable), error = function(e) NULL)
+  !is.null(m) && (m$kind == "list" || identical(as.numeric(m$dims), as.numeric(dim(X))))
 }
 
 # X given as the name of a page of NAMESPACE, which must hold `what` (`is_what`).
