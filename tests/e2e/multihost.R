@@ -19,6 +19,10 @@ make_slow_q30 <- function(flag) {
   }
 }
 
+# A view serialised by name, restored in a worker (the message itself must not hold the view: a PSOCK
+# worker that cannot unserialise a message stops).
+try_restore <- function(s) tryCatch({ unserialize(s); "restored" }, error = conditionMessage)
+
 main <- function() {
   dir <- tempfile("h14_mh")
   dir.create(dir)
@@ -133,9 +137,38 @@ main <- function() {
   check("the next call on a fresh cluster is right",
         identical(unlist(memApply(X, 2, q30, CLUSTER = cl2, NAMESPACE = ns)), expected))
 
+  # Views sent to workers yourself: a name means nothing on another host; with their data, each host
+  # caches one page, which its second worker maps.
+  V <- X[, 1:200]
+  registerVariables(ns, list(V = V))
+  v <- retrieveViews(ns, "V")$V
+  pids2 <- unlist(clusterCall(cl2, Sys.getpid))
+  msgs <- clusterCall(cl2, try_restore, serialize(v, NULL))
+  check(sprintf("by name, a view on another host is a clear error (%s)", substr(msgs[[2]], 1, 60)),
+        identical(msgs[[1]], "restored") && all(grepl("lazyshare_view_data", unlist(msgs[-1]))))
+  invisible(clusterEvalQ(cl2, gc()))
+  anon0 <- vapply(pids2, proc_anon_bytes, 0)
+  old <- lazyshare_view_data(TRUE)
+  clusterExport(cl2, "v", envir = environment())
+  lazyshare_view_data(old)
+  sums <- unlist(clusterEvalQ(cl2, { s <- sum(v); gc(); s }))
+  growth <- vapply(pids2, proc_anon_bytes, 0) - anon0
+  check("clusterExport of a view with its data: every worker reads the same",
+        all(sums == sum(v)) && isTRUE(all.equal(sum(v), sum(V))))
+  check("one cached page per other host, none added here",
+        all(vapply(hosts, function(h) length(host_segments(h, ns)), 0L) == 1L) &&
+          length(host_segments(NULL, ns)) == 1L)
+  cat(sprintf("  private memory growth per worker after clusterExport of a %.0f MB view: %s MB\n",
+              8 * length(V) / 2^20, mb(growth)))
+  check("no worker keeps a private copy (growth <= 10% of the view)", all(growth <= 0.1 * 8 * length(V)))
+  memshare_gc(ns, cl2)
+  check("memshare_gc with the cluster releases the cached pages on every host",
+        !length(host_segments(NULL, ns)) && !any(vapply(hosts, function(h) length(host_segments(h, ns)), 0L)))
+  check("the workers' views stay valid", all(unlist(clusterEvalQ(cl2, sum(v))) == sums))
+  rm(v, V)
+
   if (requireNamespace("future.apply", quietly = TRUE)) {
     future::plan(future::cluster, workers = cl2)
-    pids2 <- unlist(clusterCall(cl2, Sys.getpid))
     read0 <- vapply(pids2, socket_received, 0)
     rf <- memApply(X, 2, q30, CLUSTER = "future")
     read <- vapply(pids2, socket_received, 0) - read0
