@@ -1,6 +1,6 @@
 # Shared-memory domains: the processes that see the same /dev/shm. A worker on another host (or in a
-# container with its own /dev/shm) cannot open this process's pages; memApply sends such a domain X and
-# VARS once, to one worker there, which registers them under the same names for its siblings.
+# container with its own /dev/shm) cannot open this process's pages; memApply sends such a domain its part
+# of X and VARS once, to one worker there, which registers them under the same names for its siblings.
 
 #' Which workers of a cluster share this session's shared memory
 #'
@@ -12,8 +12,8 @@
 #' which lies under containers: workers with the same identity share pages.
 #'
 #' [memApply()] and [memLapply()] use the same probe (once per cluster and
-#' function, cached with it) to send `X` and `VARS` once per domain; see
-#' [lazyshare-multihost].
+#' function, cached with it) to send each other domain its part of `X` and
+#' `VARS` once; see [lazyshare-multihost].
 #'
 #' @param cl A cluster from [parallel::makeCluster()].
 #' @return An integer vector, one per worker: 0 for workers that share this
@@ -77,29 +77,38 @@ domains_of <- function(answers) {
   ifelse(same, 0L, match(ids, foreign))
 }
 
-# Sends each foreign domain of `cl` (domain per worker in `domains`) the pages listed in `pages` (a list of
-# list(ns, values)), in three steps: one worker per domain receives the data and registers it under the
-# same names; every worker of the domain maps it and holds the views for call `call`; the first worker
-# unlinks its pages. From then on nothing of the call is left in another domain's /dev/shm: the memory
-# lives as long as the workers' mappings, so a master that fails or is interrupted leaves nothing to
-# release there, and a worker that dies takes its mappings with it.
+# Sends each foreign domain of `cl` (domain per worker in `domains`) what `share(d)` gives for domain d:
+# list(pages = list of list(ns, values), items = the items (columns, rows, elements) X's page holds there,
+# or NULL for all), or NULL when that domain has nothing to do. Per domain, in three steps: one worker
+# receives the data and registers it under the same names; every worker of the domain maps it and holds
+# the views for call `call`; the first worker unlinks its pages. From then on nothing of the call is left
+# in another domain's /dev/shm: the memory lives as long as the workers' mappings, so a master that fails
+# or is interrupted leaves nothing to release there, and a worker that dies takes its mappings with it.
 # Returns the workers holding views (positions in `cl`), for drop_held() on success.
-ship_to_domains <- function(cl, domains, pages, call) {
-  foreign <- sort(unique(domains[domains > 0L]))
-  if (!length(foreign) || !length(pages)) return(integer())
-  leaders <- vapply(foreign, function(d) which(domains == d)[1L], 1L)
-  holders <- which(domains > 0L)
-  names_only <- lapply(pages, function(p) list(ns = p$ns, names = names(p$values)))
-  registered <- FALSE
-  on.exit(if (registered) try(parallel::clusterCall(cl[leaders], worker_release, names_only), silent = TRUE),
-          add = TRUE)
+ship_to_domains <- function(cl, domains, share, call) {
+  holders <- integer()
+  pending <- NULL
+  on.exit(if (!is.null(pending)) {
+    try(parallel::clusterCall(cl[pending$leader], worker_release, pending$names), silent = TRUE)
+  }, add = TRUE)
   tryCatch({
-    # Views serialise as their page's name, which means nothing in another domain: send their data.
-    before <- .Call(lzs_view_serialize, "data")
-    tryCatch(parallel::clusterCall(cl[leaders], worker_register, pages),
-             finally = .Call(lzs_view_serialize, before))
-    registered <- TRUE
-    parallel::clusterCall(cl[holders], worker_hold, call, names_only)
+    for (d in sort(unique(domains[domains > 0L]))) {
+      sh <- share(d)
+      if (is.null(sh)) next
+      members <- which(domains == d)
+      names_only <- lapply(sh$pages, function(p) list(ns = p$ns, names = names(p$values)))
+      # Views serialise as their page's name, which means nothing in another domain: send their data.
+      before <- .Call(lzs_view_serialize, "data")
+      tryCatch(parallel::clusterCall(cl[members[1L]], worker_register, sh$pages),
+               finally = .Call(lzs_view_serialize, before))
+      pending <- list(leader = members[1L], names = names_only)
+      items <- sh$items
+      rm(sh)
+      parallel::clusterCall(cl[members], worker_hold, call, names_only, items)
+      parallel::clusterCall(cl[members[1L]], worker_release, names_only)
+      pending <- NULL
+      holders <- c(holders, members)
+    }
   }, error = function(e) {
     abort(sprintf("a worker of another shared-memory domain could not take the data (%s)",
                   conditionMessage(e)), "lazyshare_worker_failed")
@@ -131,8 +140,9 @@ worker_release <- function(pages) {
 }
 
 # Runs in a worker of a foreign domain: maps the call's pages and keeps the views (dropping any held for
-# an earlier call), for apply_items() to use after the pages are unlinked.
-worker_hold <- function(call, pages) {
+# an earlier call), for apply_items() to use after the pages are unlinked. `items`: which items of X the
+# domain's page of X holds (NULL: all).
+worker_hold <- function(call, pages, items) {
   worker_drop()
   views <- list()
   for (p in pages) {
@@ -141,7 +151,7 @@ worker_hold <- function(call, pages) {
     views <- c(views, v)
     releaseViews(p$ns, p$names)
   }
-  apply_state$held <- list(call = call, views = views)
+  apply_state$held <- list(call = call, views = views, items = items)
   invisible(NULL)
 }
 
@@ -151,13 +161,13 @@ worker_drop <- function(collect = FALSE) {
   invisible(NULL)
 }
 
-# The views of `vars` in namespace `ns` for call `call`: those held since worker_hold(), else retrieved
-# now (the caller releases them: `release` says whether to).
+# The views of `vars` in namespace `ns` for call `call`: those held since worker_hold(), with the items X's
+# page holds (NULL: all), else retrieved now (the caller releases them: `release` says whether to).
 call_views <- function(call, ns, vars) {
   held <- apply_state$held
   key <- paste(ns, vars, sep = "\r")
   if (!is.null(held) && identical(held$call, call) && all(key %in% names(held$views))) {
-    return(list(views = unname(held$views[key]), release = FALSE))
+    return(list(views = unname(held$views[key]), release = FALSE, items = held$items))
   }
-  list(views = unname(retrieveViews(ns, vars)), release = TRUE)
+  list(views = unname(retrieveViews(ns, vars)), release = TRUE, items = NULL)
 }

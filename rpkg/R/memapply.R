@@ -33,8 +33,9 @@
 #' error here naming the row or column; a worker that dies is an error at
 #' once. Pages this call registered are released when it ends, also on error.
 #' Workers on other hosts cannot map this session's pages: each other host
-#' gets `X` and `VARS` once, through one of its workers, and its other
-#' workers map them there ([lazyshare-multihost]).
+#' gets, once, through one of its workers, the part of `X` its workers
+#' process and all of `VARS`, and its other workers map them there
+#' ([lazyshare-multihost]).
 #'
 #' Differences from memshare: `MARGIN = 1` works (memshare iterates over
 #' columns); errors in `FUN` are errors (memshare returns `NA` and prints a
@@ -49,8 +50,8 @@
 #' @param NAMESPACE The namespace of the pages (required when `X` or `VARS`
 #'   are names); by default a namespace of this call's own.
 #' @param CLUSTER A cluster from [parallel::makeCluster()] for the worker
-#'   path, possibly spanning hosts (`X` and `VARS` then go once to each other
-#'   host; see [lazyshare-multihost]); or `"future"`, to run on the current
+#'   path, possibly spanning hosts (each other host then gets its part of
+#'   `X` and `VARS` once; see [lazyshare-multihost]); or `"future"`, to run on the current
 #'   `future` plan through future.apply; by default one of `MAX.CORES`
 #'   workers is made and stopped.
 #' @param VARS A named list of numeric vectors or matrices, or the names of
@@ -332,6 +333,12 @@ apply_items <- function(idx, task, FUN) {
   x <- call_views(task$call, task$ns, task$var)
   if (x$release) on.exit(releaseViews(task$ns, task$var), add = TRUE)
   X <- x$views[[1L]]
+  # In another domain, X's page holds only the items of that domain's chunks.
+  at <- if (is.null(x$items)) identity else function(i) {
+    k <- match(i, x$items)
+    if (is.na(k)) stop(sprintf("this worker's share of `X` does not hold item %d", i))
+    k
+  }
   if (!is.na(task$element) && is.list(X)) X <- X[[task$element]]
   vars <- list()
   if (length(task$vars)) {
@@ -347,7 +354,7 @@ apply_items <- function(idx, task, FUN) {
     # process may hold at most vm.max_map_count (65,530) mappings, so long chunks collect now and then.
     if (k %% 4096L == 0L) gc(verbose = FALSE)
     i <- idx[[k]]
-    tryCatch(do.call(FUN, c(list(item(i)), vars)),
+    tryCatch(do.call(FUN, c(list(item(at(i))), vars)),
              error = function(e) structure(list(index = i, message = conditionMessage(e)),
                                            class = "lazyshare_apply_failure"))
   })
@@ -430,8 +437,13 @@ on_cluster <- function(task, n_items, FUN, pages, CLUSTER, MAX.CORES) {
   holders <- integer()
   run <- function(force) {
     sent <- fun_token(cl, FUN, force)
-    # A retry (the cached domains were stale) ships again to the domains found now.
-    holders <<- ship_to_domains(cl, sent$domains, pages, task$call)
+    # Cached domains can be stale (a new cluster on the same connections): a failed shipment probes again
+    # once, and a retry ships again to the domains found now.
+    shipped <- tryCatch(ship_to_domains(cl, sent$domains, domain_share(pages, task, chunks, sent$domains),
+                                        task$call),
+                        lazyshare_worker_failed = function(e) if (force) stop(e) else e)
+    if (inherits(shipped, "lazyshare_worker_failed")) return(run(TRUE))
+    holders <<- shipped
     task$fun <- sent$token
     tryCatch(do.call(c, parallel::clusterApplyLB(cl, chunks, run_chunk, task)), error = worker_failed)
   }
@@ -439,6 +451,21 @@ on_cluster <- function(task, n_items, FUN, pages, CLUSTER, MAX.CORES) {
   if (any(vapply(out, inherits, NA, "lazyshare_needs_fun"))) out <- run(TRUE)
   drop_held(cl, holders)
   out
+}
+
+# What domain d of a cluster gets: the part of X its workers' chunks cover (clusterApplyLB gives chunk k to
+# worker k, as there are no more chunks than workers) and VARS whole; NULL when it has no chunk.
+domain_share <- function(pages, task, chunks, domains) {
+  function(d) {
+    nodes <- intersect(which(domains == d), seq_along(chunks))
+    if (!length(nodes)) return(NULL)
+    items <- unlist(chunks[nodes])
+    x <- pages[[1L]]$values[[1L]]
+    pages[[1L]]$values[[1L]] <- switch(task$kind,
+      lapply = x[items],
+      apply = if (task$margin == 1L) x[items, , drop = FALSE] else x[, items, drop = FALSE])
+    list(pages = pages, items = items)
+  }
 }
 
 # After a call that succeeded, the workers of other domains drop the views they held (so that the memory
@@ -460,7 +487,8 @@ on_future <- function(task, n_items, FUN, pages) {
     probe <- domain_probe()
     domains <- tryCatch(domains_of(parallel::clusterCall(cl, worker_probe, probe$ns, probe$token)),
                         error = worker_failed, finally = probe$done())
-    holders <- ship_to_domains(cl, domains, pages, task$call)
+    # Which worker runs which chunk is future's choice: each domain gets all of X.
+    holders <- ship_to_domains(cl, domains, function(d) list(pages = pages, items = NULL), task$call)
   }
   chunks <- Filter(length, parallel::splitIndices(n_items, future::nbrOfWorkers()))
   out <- tryCatch(do.call(c, future.apply::future_lapply(chunks, future_chunk, task = task, fun = FUN,

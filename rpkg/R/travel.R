@@ -63,22 +63,27 @@ lazyshare_view_data <- function(on = TRUE) {
 #'
 #' **What travels, how often.** For a call of [memApply()] / [memLapply()]:
 #' * `FUN`: once per worker, the first time it is used on the cluster.
-#' * `X` and `VARS`: not at all to workers of this host (they map the
-#'   pages); once to one worker of each other domain, which registers them
-#'   there under the same names. Then every worker of that domain maps them
-#'   and the receiving worker unlinks them: nothing is left in that host's
-#'   `/dev/shm` during or after the call, and the memory is freed when its
-#'   workers drop their views (at the end of the call; a worker that dies
-#'   takes its mappings with it).
+#' * `X`: not at all to workers of this host (they map the page). Each
+#'   other domain gets, once, through its first worker, the columns (rows,
+#'   elements) its workers' chunks cover: over all domains, `X` crosses the
+#'   wire at most once. `VARS`: whole, once per other domain. The receiving
+#'   worker registers them there under the same names, every worker of the
+#'   domain maps them, and the receiving worker unlinks them: nothing is left
+#'   in that host's `/dev/shm` during or after the call, and the memory is
+#'   freed when its workers drop their views (at the end of the call; a
+#'   worker that dies takes its mappings with it).
+#' * On a `future` plan, which chooses the worker of each chunk, each other
+#'   domain gets all of `X` once.
 #' * Per chunk: a task of a few hundred bytes; results as with `parallel`.
 #'
-#' **Costs.** Per other domain: sending `X` (serialisation on the master,
-#' the network, and a transient private copy of `X` in the receiving worker
-#' while it writes the page), one page of `X`'s size in that host's shared
+#' **Costs.** Per other domain: its part of `X` and all of `VARS` on the
+#' wire (serialised here, one transient private copy in the receiving worker
+#' while it writes the page; for `MARGIN = 1` and lists, also a transient
+#' copy of that part here), one page of that size in that host's shared
 #' memory for the duration of the call, and three short round trips.
-#' `parApply()` sends each worker its share of `X` instead; which is faster
-#' depends on the network and on how many workers each host runs (the more
-#' workers a host runs, the more sending once per host saves).
+#' `parApply()` sends the same bytes of `X` (split among the workers) but
+#' `VARS`-like extra arguments to every worker, and the workers keep their
+#' shares as private copies; `bench/R/multihost.R` measures both.
 #'
 #' **Failures.** A worker that dies is an R error at once (results are
 #' received as workers finish); the session releases its own pages on
