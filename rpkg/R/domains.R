@@ -79,36 +79,36 @@ domains_of <- function(answers) {
 
 # Sends each foreign domain of `cl` (domain per worker in `domains`) what `share(d)` gives for domain d:
 # list(pages = list of list(ns, values), items = the items (columns, rows, elements) X's page holds there,
-# or NULL for all), or NULL when that domain has nothing to do. Per domain, in three steps: one worker
-# receives the data and registers it under the same names; every worker of the domain maps it and holds
-# the views for call `call`; the first worker unlinks its pages. From then on nothing of the call is left
-# in another domain's /dev/shm: the memory lives as long as the workers' mappings, so a master that fails
-# or is interrupted leaves nothing to release there, and a worker that dies takes its mappings with it.
+# or NULL for all), or NULL when that domain has nothing to do. Three round trips, each to all domains at
+# once: one worker per domain receives the data and registers it under the same names; every worker of
+# the domain maps it and holds the views for call `call`; the first worker unlinks its pages (also when a
+# step fails). From then on nothing of the call is left in another domain's /dev/shm: the memory lives as
+# long as the workers' mappings, so a master that fails or is interrupted leaves nothing to release
+# there, and a worker that dies takes its mappings with it.
 # Returns the workers holding views (positions in `cl`), for drop_held() on success.
 ship_to_domains <- function(cl, domains, share, call) {
-  holders <- integer()
-  pending <- NULL
-  on.exit(if (!is.null(pending)) {
-    try(parallel::clusterCall(cl[pending$leader], worker_release, pending$names), silent = TRUE)
+  ds <- sort(unique(domains[domains > 0L]))
+  shares <- lapply(ds, share)
+  busy <- !vapply(shares, is.null, NA)
+  ds <- ds[busy]
+  shares <- shares[busy]
+  if (!length(ds)) return(integer())
+  leaders <- vapply(ds, function(d) which(domains == d)[1L], 1L)
+  holders <- which(domains %in% ds)
+  names_of <- lapply(shares, function(sh) lapply(sh$pages, function(p) list(ns = p$ns, names = names(p$values))))
+  registered <- FALSE
+  on.exit(if (registered) {
+    try(parallel::clusterApply(cl[leaders], names_of, worker_release), silent = TRUE)
   }, add = TRUE)
   tryCatch({
-    for (d in sort(unique(domains[domains > 0L]))) {
-      sh <- share(d)
-      if (is.null(sh)) next
-      members <- which(domains == d)
-      names_only <- lapply(sh$pages, function(p) list(ns = p$ns, names = names(p$values)))
-      # Views serialise as their page's name, which means nothing in another domain: send their data.
-      before <- .Call(lzs_view_serialize, "data")
-      tryCatch(parallel::clusterCall(cl[members[1L]], worker_register, sh$pages),
-               finally = .Call(lzs_view_serialize, before))
-      pending <- list(leader = members[1L], names = names_only)
-      items <- sh$items
-      rm(sh)
-      parallel::clusterCall(cl[members], worker_hold, call, names_only, items)
-      parallel::clusterCall(cl[members[1L]], worker_release, names_only)
-      pending <- NULL
-      holders <- c(holders, members)
-    }
+    # Views serialise as their page's name, which means nothing in another domain: send their data.
+    before <- .Call(lzs_view_serialize, "data")
+    tryCatch(parallel::clusterApply(cl[leaders], lapply(shares, `[[`, "pages"), worker_register),
+             finally = .Call(lzs_view_serialize, before))
+    registered <- TRUE
+    holds <- lapply(match(domains[holders], ds), function(j) list(names = names_of[[j]], items = shares[[j]]$items))
+    rm(shares)
+    parallel::clusterApply(cl[holders], holds, worker_hold, call = call)
   }, error = function(e) {
     abort(sprintf("a worker of another shared-memory domain could not take the data (%s)",
                   conditionMessage(e)), "lazyshare_worker_failed")
@@ -139,11 +139,13 @@ worker_release <- function(pages) {
   invisible(NULL)
 }
 
-# Runs in a worker of a foreign domain: maps the call's pages and keeps the views (dropping any held for
-# an earlier call), for apply_items() to use after the pages are unlinked. `items`: which items of X the
-# domain's page of X holds (NULL: all).
-worker_hold <- function(call, pages, items) {
+# Runs in a worker of a foreign domain: maps the call's pages (`hold$names`) and keeps the views (dropping
+# any held for an earlier call), for apply_items() to use after the pages are unlinked. `hold$items`: which
+# items of X the domain's page of X holds (NULL: all).
+worker_hold <- function(hold, call) {
   worker_drop()
+  pages <- hold$names
+  items <- hold$items
   views <- list()
   for (p in pages) {
     v <- retrieveViews(p$ns, p$names)
