@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):$(HOME)/.cargo/bin
 
-R_DEBS := r-base-dev r-cran-testthat r-cran-energy r-cran-bigmemory r-cran-roxygen2 r-cran-parmigene r-cran-knitr r-cran-rmarkdown pandoc r-cran-cli
+R_DEBS := r-base-dev r-cran-testthat r-cran-energy r-cran-bigmemory r-cran-roxygen2 r-cran-parmigene r-cran-knitr r-cran-rmarkdown pandoc r-cran-cli r-cran-future r-cran-future.apply
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TESTTHAT := testthat::test_dir("rpkg/tests/testthat", package = "lazyshare", load_package = "installed", stop_on_failure = TRUE)
 

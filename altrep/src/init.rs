@@ -63,6 +63,7 @@ pub unsafe extern "C" fn lazyshare_init(dll: *mut DllInfo) {
         lzs_release_all / 0,
         lzs_view_info / 1,
         lzs_view_slice / 3,
+        lzs_view_serialize / 1,
         lzs_note_apply / 1,
         lzs_lazy / 1,
         lzs_is_lazy / 1,

@@ -40,6 +40,7 @@ mod preserve;
 mod progress;
 mod rapi;
 mod registry;
+mod travel;
 mod view;
 
 pub use init::lazyshare_init;

@@ -463,6 +463,29 @@ pub extern "C" fn lzs_view_slice(x: SEXP, start: SEXP, len: SEXP) -> SEXP {
     })
 }
 
+/// Sets how views serialise: "name", "data" or "travel" (see `view::Serialize`); returns the previous
+/// setting. memApply's shipments to other shared-memory domains use "data" for their duration.
+#[no_mangle]
+pub extern "C" fn lzs_view_serialize(mode: SEXP) -> SEXP {
+    entry(|| {
+        let mode = match arg_string(mode, "mode")?.as_str() {
+            "name" => view::Serialize::Name,
+            "data" => view::Serialize::Data,
+            "travel" => view::Serialize::Travel,
+            other => {
+                return Err(RError::new(format!(
+                    "`mode` must be \"name\", \"data\" or \"travel\"; got \"{other}\""
+                )))
+            }
+        };
+        Ok(mk_strings(&[match view::set_serialize(mode) {
+            view::Serialize::Name => "name",
+            view::Serialize::Data => "data",
+            view::Serialize::Travel => "travel",
+        }]))
+    })
+}
+
 /// `list(namespace, variable, element, modified)` for a view, NULL for anything else.
 #[no_mangle]
 pub extern "C" fn lzs_view_info(x: SEXP) -> SEXP {

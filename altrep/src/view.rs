@@ -6,6 +6,7 @@
 
 use std::cell::OnceCell;
 use std::os::raw::{c_int, c_void};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use lazyshare_runtime::pages::{DType, Page, PageId, PageName, PrivateArray};
@@ -16,6 +17,37 @@ use crate::error::{RError, RResult};
 use crate::guard::method;
 use crate::rapi::*;
 use crate::registry::registry;
+use crate::travel;
+
+/// How views serialise, for all views of this process (see `set_serialize`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Serialize {
+    /// The page's name and identity (a few hundred bytes): right wherever the page can be opened.
+    Name = 0,
+    /// The data, as R writes any vector (streamed from the mapping, no copy here): memApply ships pages
+    /// so to one worker of another shared-memory domain, which registers them under their names.
+    Data = 1,
+    /// Name and data: where the page opens, the view maps it and the data is dropped; elsewhere (another
+    /// host) the data is cached as a page there, which the same view restored again in that domain maps.
+    Travel = 2,
+}
+
+static SERIALIZE: AtomicU8 = AtomicU8::new(Serialize::Name as u8);
+
+fn serialize_mode() -> Serialize {
+    match SERIALIZE.load(Ordering::SeqCst) {
+        1 => Serialize::Data,
+        2 => Serialize::Travel,
+        _ => Serialize::Name,
+    }
+}
+
+/// Sets how views serialise; returns the previous setting.
+pub fn set_serialize(mode: Serialize) -> Serialize {
+    let before = serialize_mode();
+    SERIALIZE.store(mode as u8, Ordering::SeqCst);
+    before
+}
 
 struct View {
     page: Arc<Page>,
@@ -24,6 +56,8 @@ struct View {
     start: usize,
     len: usize,
     private: OnceCell<PrivateArray>,
+    /// The data half of a travelling view's serialised state: serialises as its data in every mode.
+    carrier: bool,
 }
 
 impl View {
@@ -140,20 +174,39 @@ fn make(
     (start, len): (usize, usize),
     private: OnceCell<PrivateArray>,
 ) -> SEXP {
-    let classes = CLASSES.get().expect("classes are registered at load");
-    let class = match page.entry(entry).spec.dtype {
-        DType::F64 => classes.real,
-        DType::I32 => classes.integer,
-        DType::Lgl => classes.logical,
-    };
     new_object(
-        class,
+        class_of(&page, entry),
         View {
             page,
             entry,
             start,
             len,
             private,
+            carrier: false,
+        },
+    )
+}
+
+fn class_of(page: &Page, entry: usize) -> Class {
+    let classes = CLASSES.get().expect("classes are registered at load");
+    match page.entry(entry).spec.dtype {
+        DType::F64 => classes.real,
+        DType::I32 => classes.integer,
+        DType::Lgl => classes.logical,
+    }
+}
+
+/// A view of the same data as `v` that serialises as its data.
+fn carrier(v: &View) -> SEXP {
+    new_object(
+        class_of(&v.page, v.entry),
+        View {
+            page: v.page.clone(),
+            entry: v.entry,
+            start: v.start,
+            len: v.len,
+            private: OnceCell::new(),
+            carrier: true,
         },
     )
 }
@@ -360,51 +413,81 @@ unsafe extern "C" fn duplicate(x: SEXP, _deep: Rboolean) -> SEXP {
     })
 }
 
-/// Serialised views carry the page's name and identity (a few hundred bytes). A view whose page is gone or
-/// replaced, or that was modified, serialises its data instead (C NULL).
+/// Serialised views carry the page's name and identity, and in `Serialize::Travel` mode their data too. A
+/// view whose page is gone or replaced, or that was modified, serialises its data instead (C NULL), as do
+/// all views in `Serialize::Data` mode.
 unsafe extern "C" fn serialized_state(x: SEXP) -> SEXP {
     method(|| {
         let v = view(x);
-        if v.is_modified() || !v.page.is_current() {
+        let mode = serialize_mode();
+        if v.carrier || v.is_modified() || !v.page.is_current() || mode == Serialize::Data {
             return Ok(fallback());
         }
         let name = v.page.name();
-        Ok(mk_strings(&[
+        let strings = mk_strings(&[
             name.ns().to_string(),
             name.var().to_string(),
             v.page.id().to_string(),
             v.entry.to_string(),
             v.start.to_string(),
             v.len.to_string(),
-        ]))
+        ]);
+        if mode == Serialize::Name {
+            return Ok(strings);
+        }
+        let mut p = Protect::new();
+        let strings = p.keep(strings);
+        let data = p.keep(carrier(v));
+        Ok(mk_list(&[strings, data], &["name", "data"]))
     })
 }
 
 unsafe extern "C" fn unserialize(_class: SEXP, state: SEXP) -> SEXP {
     method(|| {
         let damaged = || RError::new("a serialized lazyshare view is damaged");
-        let s = arg_strings(state, "serialized view state")?;
+        // SAFETY: type and length queries, then reading the elements of a list of two.
+        let (strings, data) = unsafe {
+            if TYPEOF(state) == SEXPTYPE::VECSXP && XLENGTH(state) == 2 {
+                (VECTOR_ELT(state, 0), Some(VECTOR_ELT(state, 1)))
+            } else {
+                (state, None)
+            }
+        };
+        let s = arg_strings(strings, "serialized view state")?;
         let [ns, var, id, entry, start, len] = <[String; 6]>::try_from(s).map_err(|_| damaged())?;
         let number = |t: &str| t.parse::<usize>().map_err(|_| damaged());
         let id: PageId = id.parse().map_err(|_| damaged())?;
         let (entry, start, len) = (number(&entry)?, number(&start)?, number(&len)?);
         let name = PageName::new(&ns, &var)?;
-        let page = registry().open_view(&name).map_err(|e| {
-            RError::new(format!(
-                "cannot restore a view of '{var}' in namespace '{ns}': {e}. A serialized view refers to \
-                 shared memory; save the data itself with saveRDS(x[]) to keep it beyond its page"
-            ))
-        })?;
-        if page.id() != id
-            || entry >= page.header().entries.len()
-            || start + len > page.entry(entry).spec.len as usize
-        {
-            return Err(RError::new(format!(
-                "cannot restore a view of '{var}' in namespace '{ns}': the page was released and \
-                 registered again with other data"
-            )));
+        let opened = registry().open_view(&name);
+        let problem = match opened {
+            Ok(page)
+                if page.id() == id
+                    && entry < page.header().entries.len()
+                    && start + len <= page.entry(entry).spec.len as usize =>
+            {
+                return Ok(make(page, entry, (start, len), OnceCell::new()));
+            }
+            Ok(_) => "the page was released and registered again with other data".to_string(),
+            Err(e) => e.to_string(),
+        };
+        if let Some(data) = data {
+            let origin = travel::Origin {
+                name: &name,
+                id,
+                entry,
+                start,
+            };
+            return Ok(match travel::cached_page(&origin, data)? {
+                Some(page) => make(page, 0, (0, len), OnceCell::new()),
+                None => data,
+            });
         }
-        Ok(make(page, entry, (start, len), OnceCell::new()))
+        Err(RError::new(format!(
+            "cannot restore a view of '{var}' in namespace '{ns}': {problem}. A serialized view refers \
+             to shared memory; to send views to another host, serialise them with their data \
+             (lazyshare_view_data(TRUE)); save the data itself with saveRDS(x[])"
+        )))
     })
 }
 

@@ -30,8 +30,12 @@
 #' Each worker maps the pages and calls `FUN(v, <VARS by name>)`, where a
 #' column `v` is a view into the page (a row is copied). `FUN` is sent to a
 #' cluster once and reused while it stays the same. An error in `FUN` is an
-#' error here naming the row or column; a worker that dies is an error too.
-#' Pages this call registered are released when it ends, also on error.
+#' error here naming the row or column; a worker that dies is an error at
+#' once. Pages this call registered are released when it ends, also on error.
+#' Workers on other hosts cannot map this session's pages: each other host
+#' gets, once, through one of its workers, the part of `X` its workers
+#' process and all of `VARS`, and its other workers map them there
+#' ([lazyshare-multihost]).
 #'
 #' Differences from memshare: `MARGIN = 1` works (memshare iterates over
 #' columns); errors in `FUN` are errors (memshare returns `NA` and prints a
@@ -46,7 +50,10 @@
 #' @param NAMESPACE The namespace of the pages (required when `X` or `VARS`
 #'   are names); by default a namespace of this call's own.
 #' @param CLUSTER A cluster from [parallel::makeCluster()] for the worker
-#'   path; by default one of `MAX.CORES` workers is made and stopped.
+#'   path, possibly spanning hosts (each other host then gets its part of
+#'   `X` and `VARS` once; see [lazyshare-multihost]); or `"future"`, to run on the current
+#'   `future` plan through future.apply; by default one of `MAX.CORES`
+#'   workers is made and stopped.
 #' @param VARS A named list of numeric vectors or matrices, or the names of
 #'   pages of `NAMESPACE`, passed to `FUN` by name.
 #' @param MAX.CORES Workers to start when `CLUSTER` is `NULL`; by default
@@ -139,8 +146,8 @@ check_fun <- function(FUN) {
 
 check_apply_options <- function(NAMESPACE, CLUSTER, MAX.CORES, FUSE) {
   if (!is.null(NAMESPACE)) check_namespace(NAMESPACE, "NAMESPACE")
-  if (!is.null(CLUSTER) && !inherits(CLUSTER, "cluster")) {
-    abort(sprintf("`CLUSTER` must be a cluster from parallel::makeCluster(); got %s",
+  if (!is.null(CLUSTER) && !inherits(CLUSTER, "cluster") && !identical(CLUSTER, "future")) {
+    abort(sprintf("`CLUSTER` must be a cluster from parallel::makeCluster() or \"future\"; got %s",
                   describe_object(CLUSTER)))
   }
   if (!is.null(MAX.CORES) && !(is.numeric(MAX.CORES) && length(MAX.CORES) == 1L &&
@@ -176,10 +183,17 @@ apply_target <- function(X, NAMESPACE) {
                   describe_object(X)))
   }
   info <- viewInfo(X)
-  page <- if (!is.null(info) && !info$modified) {
+  page <- if (!is.null(info) && !info$modified && page_has_shape(info, X)) {
     list(ns = info$namespace, var = info$variable, element = as.integer(info$element))
   }
   list(data = X, page = page, done = function() invisible())
+}
+
+# Whether workers retrieving the view's page get X's shape: not so for a page that is gone, or one that
+# holds the data without the dimensions (a view restored from its data on another host caches only that).
+page_has_shape <- function(info, X) {
+  m <- tryCatch(.Call(lzs_metadata, info$namespace, info$variable), error = function(e) NULL)
+  !is.null(m) && (m$kind == "list" || identical(as.numeric(m$dims), as.numeric(dim(X))))
 }
 
 # X given as the name of a page of NAMESPACE, which must hold `what` (`is_what`).
@@ -276,24 +290,29 @@ cluster_key <- function(cl) {
   }, ""), collapse = "-")
 }
 
-# Sends FUN to every worker once; later calls with the same FUN on the same cluster send only a token.
+# Sends FUN to every worker once, with the shared-memory domain probe; later calls with the same FUN on the
+# same cluster send only a token and reuse the domains found then (a worker that does not hold the token
+# answers needs_fun, and both are sent again).
 fun_token <- function(cl, FUN, force = FALSE) {
   bytes <- serialize(FUN, NULL)
   key <- cluster_key(cl)
   sent <- apply_state$sent[[key]]
-  if (!force && !is.null(sent) && identical(sent$bytes, bytes)) return(sent$token)
+  if (!force && !is.null(sent) && identical(sent$bytes, bytes)) return(sent)
   token <- sprintf("%d.%d.%s", Sys.getpid(), apply_counter(), format(Sys.time(), "%OS6"))
-  parallel::clusterCall(cl, worker_set_fun, token, FUN)
+  probe <- domain_probe()
+  on.exit(probe$done(), add = TRUE)
+  answers <- parallel::clusterCall(cl, worker_set_fun, token, FUN, probe$ns, probe$token)
   if (is.null(apply_state$sent)) apply_state$sent <- list()
-  apply_state$sent[[key]] <- list(bytes = bytes, token = token)
-  token
+  sent <- list(bytes = bytes, token = token, domains = domains_of(answers))
+  apply_state$sent[[key]] <- sent
+  sent
 }
 
 # Runs in a worker.
-worker_set_fun <- function(token, FUN) {
+worker_set_fun <- function(token, FUN, probe_ns, probe_token) {
   apply_state$fun <- FUN
   apply_state$token <- token
-  invisible(TRUE)
+  worker_probe(probe_ns, probe_token)
 }
 
 needs_fun <- structure(list(), class = "lazyshare_needs_fun")
@@ -306,12 +325,29 @@ run_chunk <- function(idx, task) apply_chunk(idx, task)
 # names, with VARS from their pages. A failure is returned as a value naming the item.
 apply_chunk <- function(idx, task) {
   if (!identical(apply_state$token, task$fun)) return(list(needs_fun))
-  FUN <- apply_state$fun
-  X <- retrieveViews(task$ns, task$var)[[1L]]
-  on.exit(releaseViews(task$ns, task$var), add = TRUE)
+  apply_items(idx, task, apply_state$fun)
+}
+
+# Runs in a worker of a `future` plan, which gets FUN with each chunk.
+future_chunk <- function(idx, task, fun) apply_items(idx, task, fun)
+
+apply_items <- function(idx, task, FUN) {
+  x <- call_views(task$call, task$ns, task$var)
+  if (x$release) on.exit(releaseViews(task$ns, task$var), add = TRUE)
+  X <- x$views[[1L]]
+  # In another domain, X's page holds only the items of that domain's chunks.
+  at <- if (is.null(x$items)) identity else function(i) {
+    k <- match(i, x$items)
+    if (is.na(k)) stop(sprintf("this worker's share of `X` does not hold item %d", i))
+    k
+  }
   if (!is.na(task$element) && is.list(X)) X <- X[[task$element]]
-  vars <- if (length(task$vars)) retrieveViews(task$vars_ns, task$vars) else list()
-  if (length(task$vars)) on.exit(releaseViews(task$vars_ns, task$vars), add = TRUE)
+  vars <- list()
+  if (length(task$vars)) {
+    v <- call_views(task$call, task$vars_ns, task$vars)
+    if (v$release) on.exit(releaseViews(task$vars_ns, task$vars), add = TRUE)
+    vars <- stats::setNames(v$views, task$vars)
+  }
   item <- switch(task$kind,
     lapply = function(i) X[[i]],
     apply = if (task$margin == 1L) function(i) X[i, ] else column_of(X))
@@ -320,7 +356,7 @@ apply_chunk <- function(idx, task) {
     # process may hold at most vm.max_map_count (65,530) mappings, so long chunks collect now and then.
     if (k %% 4096L == 0L) gc(verbose = FALSE)
     i <- idx[[k]]
-    tryCatch(do.call(FUN, c(list(item(i)), vars)),
+    tryCatch(do.call(FUN, c(list(item(at(i))), vars)),
              error = function(e) structure(list(index = i, message = conditionMessage(e)),
                                            class = "lazyshare_apply_failure"))
   })
@@ -347,36 +383,119 @@ on_workers <- function(task, n_items, target, vars, FUN, NAMESPACE, CLUSTER, MAX
     registerVariables(ns, values)
     registered <<- c(registered, names(values))
   }
+  # What other shared-memory domains need: the same pages under the same names.
+  pages <- list()
   page <- target$page
   if (is.null(page)) {
     name <- sprintf("lzs_X_%d", apply_counter())
-    register(stats::setNames(list(eager(target$data)), name))
+    values <- stats::setNames(list(eager(target$data)), name)
+    register(values)
+    if (is_lazy(target$data)) {
+      # Other domains get the page's data, not a second materialised copy kept for the call.
+      values <- retrieveViews(ns, name)
+      on.exit(releaseViews(ns, name), add = TRUE, after = FALSE)
+    }
     page <- list(ns = ns, var = name, element = if (task$kind == "apply") 1L else NA_integer_)
+  } else {
+    values <- stats::setNames(list(target$data), page$var)
   }
+  pages[[1L]] <- list(ns = page$ns, values = values)
   vars_ns <- vars$pages_ns %||% ns
-  if (is.null(vars$pages_ns) && length(vars$values)) register(lapply(vars$values, eager))
-  cl <- CLUSTER
-  if (is.null(cl)) {
-    cl <- parallel::makeCluster(if (is.null(MAX.CORES)) default_workers() else as.integer(MAX.CORES))
-    on.exit(parallel::stopCluster(cl), add = TRUE)
+  if (length(vars$values)) {
+    values <- if (is.null(vars$pages_ns)) lapply(vars$values, eager) else vars$values
+    if (is.null(vars$pages_ns)) register(values)
+    pages[[2L]] <- list(ns = vars_ns, values = values)
   }
   task <- c(task, list(ns = page$ns, var = page$var, element = page$element, vars_ns = vars_ns,
-                       vars = vars$names))
-  chunks <- Filter(length, parallel::splitIndices(n_items, length(cl)))
-  run <- function(force) {
-    task$fun <- fun_token(cl, FUN, force)
-    tryCatch(do.call(c, parallel::clusterApply(cl, chunks, run_chunk, task)), error = function(e) {
-      abort(sprintf("a worker of the cluster failed (%s); a worker that died cannot be used again",
-                     conditionMessage(e)), "lazyshare_worker_failed")
-    })
+                       vars = vars$names, call = sprintf("%d.%d", Sys.getpid(), apply_counter())))
+  out <- if (identical(CLUSTER, "future")) {
+    on_future(task, n_items, FUN, pages)
+  } else {
+    on_cluster(task, n_items, FUN, pages, CLUSTER, MAX.CORES)
   }
-  out <- run(FALSE)
-  if (any(vapply(out, inherits, NA, "lazyshare_needs_fun"))) out <- run(TRUE)
   failed <- Filter(function(r) inherits(r, "lazyshare_apply_failure"), out)
   if (length(failed)) {
     abort(sprintf("`FUN` failed on %s %d: %s", item_name, failed[[1L]]$index, failed[[1L]]$message),
           "lazyshare_fun_failed")
   }
   .Call(lzs_note_apply, FALSE)
+  out
+}
+
+worker_failed <- function(e) {
+  abort(sprintf("a worker of the cluster failed (%s); a worker that died cannot be used again",
+                conditionMessage(e)), "lazyshare_worker_failed")
+}
+
+# One chunk per worker of a parallel cluster. Results are received as workers finish (clusterApplyLB), so
+# that a worker that dies is an error at once, not after the workers before it have finished.
+on_cluster <- function(task, n_items, FUN, pages, CLUSTER, MAX.CORES) {
+  cl <- CLUSTER
+  if (is.null(cl)) {
+    cl <- parallel::makeCluster(if (is.null(MAX.CORES)) default_workers() else as.integer(MAX.CORES))
+    on.exit(parallel::stopCluster(cl), add = TRUE)
+  }
+  chunks <- Filter(length, parallel::splitIndices(n_items, length(cl)))
+  holders <- integer()
+  run <- function(force) {
+    sent <- fun_token(cl, FUN, force)
+    # Cached domains can be stale (a new cluster on the same connections): a failed shipment probes again
+    # once, and a retry ships again to the domains found now.
+    shipped <- tryCatch(ship_to_domains(cl, sent$domains, domain_share(pages, task, chunks, sent$domains),
+                                        task$call),
+                        lazyshare_worker_failed = function(e) if (force) stop(e) else e)
+    if (inherits(shipped, "lazyshare_worker_failed")) return(run(TRUE))
+    holders <<- shipped
+    task$fun <- sent$token
+    tryCatch(do.call(c, parallel::clusterApplyLB(cl, chunks, run_chunk, task)), error = worker_failed)
+  }
+  out <- run(FALSE)
+  if (any(vapply(out, inherits, NA, "lazyshare_needs_fun"))) out <- run(TRUE)
+  drop_held(cl, holders)
+  out
+}
+
+# What domain d of a cluster gets: the part of X its workers' chunks cover (clusterApplyLB gives chunk k to
+# worker k, as there are no more chunks than workers) and VARS whole; NULL when it has no chunk.
+domain_share <- function(pages, task, chunks, domains) {
+  function(d) {
+    nodes <- intersect(which(domains == d), seq_along(chunks))
+    if (!length(nodes)) return(NULL)
+    items <- unlist(chunks[nodes])
+    x <- pages[[1L]]$values[[1L]]
+    pages[[1L]]$values[[1L]] <- switch(task$kind,
+      lapply = x[items],
+      apply = if (task$margin == 1L) x[items, , drop = FALSE] else x[, items, drop = FALSE])
+    list(pages = pages, items = items)
+  }
+}
+
+# After a call that succeeded, the workers of other domains drop the views they held (so that the memory
+# of the unlinked pages is freed now, not at their next call).
+drop_held <- function(cl, holders) {
+  if (length(holders)) parallel::clusterCall(cl[holders], worker_drop, collect = TRUE)
+  invisible(NULL)
+}
+
+# One chunk per worker of the current `future` plan, through future.apply. A plan over a parallel cluster
+# (plan(cluster, workers = cl)) is probed like a cluster and each of its other domains gets the pages once.
+on_future <- function(task, n_items, FUN, pages) {
+  if (!requireNamespace("future.apply", quietly = TRUE)) {
+    abort("`CLUSTER = \"future\"` needs the package future.apply (and future), which is not installed")
+  }
+  cl <- formals(future::plan("next"))$workers
+  holders <- integer()
+  if (inherits(cl, "cluster")) {
+    probe <- domain_probe()
+    domains <- tryCatch(domains_of(parallel::clusterCall(cl, worker_probe, probe$ns, probe$token)),
+                        error = worker_failed, finally = probe$done())
+    # Which worker runs which chunk is future's choice: each domain gets all of X.
+    holders <- ship_to_domains(cl, domains, function(d) list(pages = pages, items = NULL), task$call)
+  }
+  chunks <- Filter(length, parallel::splitIndices(n_items, future::nbrOfWorkers()))
+  out <- tryCatch(do.call(c, future.apply::future_lapply(chunks, future_chunk, task = task, fun = FUN,
+                                                         future.scheduling = 1)),
+                  FutureError = worker_failed)
+  drop_held(cl, holders)
   out
 }

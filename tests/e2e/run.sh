@@ -5,7 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export LZS_BIN_DIR=${LZS_BIN_DIR:-$here/../../target/release}
 passed=0 failed=0 failures=()
 for script in "$here"/*.R; do
-  [ "$(basename "$script")" = helpers.R ] && continue
+  case "$(basename "$script")" in helpers.R|hosts.R) continue ;; esac
   if timeout 600 Rscript "$script"; then
     passed=$((passed + 1))
   else
