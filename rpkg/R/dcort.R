@@ -54,7 +54,7 @@ dcorT.test <- function(x, y) {
   M <- r$n * (r$n - 3) / 2
   df <- c(df = M - 1)
   tstat <- c(T = unname(sqrt(M - 1) * r$bcR / sqrt(1 - r$bcR^2)))
-  structure(list(statistic = tstat, parameter = df, p.value = 1 - pt(tstat, df = df),
+  structure(list(statistic = tstat, parameter = df, p.value = 1 - stats::pt(tstat, df = df),
                  estimate = c(`Bias corrected dcor` = unname(r$bcR)),
                  method = "dcor t-test of independence for high dimension", data.name = dname),
             class = "htest")
