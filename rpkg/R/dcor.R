@@ -11,6 +11,7 @@ dcov_input <- function(x, arg) {
   if (is_lazy(x)) {
     info <- .Call(lzs_info, x)
     dist_like <- info$dist || (info$symmetric && info$rows == info$cols && info$rows > 1)
+    if (!dist_like && info$cols == 0) no_variables(arg)
     return(list(data = x, is_dist = dist_like))
   }
   if (inherits(x, "dist")) return(list(data = as.matrix(x), is_dist = TRUE))
@@ -36,8 +37,14 @@ dcov_input <- function(x, arg) {
     abort(sprintf("`%s` contains missing or non-finite values (NA/NaN/Inf); distance covariance needs finite data: remove incomplete observations first",
                   arg))
   }
+  if (is.matrix(x) && ncol(x) == 0L) no_variables(arg)
   if (is_dmatrix(x)) return(list(data = x, is_dist = TRUE))
   list(data = if (is.matrix(x)) x else as.numeric(x), is_dist = FALSE)
+}
+
+# A matrix without columns has no distances (stats::dist gives NA): refused rather than read as zeros.
+no_variables <- function(arg) {
+  abort(sprintf("`%s` has no columns; distance statistics need at least one variable", arg))
 }
 
 n_obs <- function(s) {
@@ -48,7 +55,8 @@ n_obs <- function(s) {
 check_index <- function(index) {
   if (!is.numeric(index) || length(index) != 1L || is.na(index)) {
     abort(sprintf("`index` must be a single number in (0, 2]; got %s",
-                  if (is.character(index)) encodeString(index, quote = '"') else describe_object(index)))
+                  if (is.character(index) && length(index) == 1L) encodeString(index, quote = '"')
+                  else describe_object(index)))
   }
   if (!(index > 0 && index <= 2)) {
     abort(sprintf("`index` must be in (0, 2] (the exponent on distances); got %s", format(index)))

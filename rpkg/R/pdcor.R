@@ -66,6 +66,9 @@ check_permutation_count <- function(R) {
     abort(sprintf("`R` must be a positive whole number of replicates; got %s",
                   if (is.numeric(R) && length(R) == 1L) format(R) else describe_object(R)))
   }
+  if (R >= .Machine$integer.max) {
+    abort(sprintf("`R` must be below %d; got %s", .Machine$integer.max, format(R)))
+  }
   R
 }
 

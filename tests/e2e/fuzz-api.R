@@ -20,13 +20,15 @@ if (length(args) && args[1] == "--child") {
   warns <- list()
   # Messages no error or warning of ours may have: they would mean a bug reached the user.
   internal <- "panic|RUST_BACKTRACE|internal error|lazyshare bug|unwrap\\(|unreachable|assertion failed"
-  note_bad <- function(i, what) bad <<- c(bad, sprintf("call %d: %s", i, what))
+  current <- ""
+  note_bad <- function(i, what) bad <<- c(bad, sprintf("call %d: %s\n      in %s", i, what, current))
   classify <- function(e, i) {
     msg <- conditionMessage(e)
     cls <- class(e)[1]
     errors[[cls]] <<- (errors[[cls]] %||% 0L) + 1L
-    if (!inherits(e, "condition") || is.null(msg) || is.na(msg) || !nzchar(trimws(msg))) {
-      note_bad(i, sprintf("an error of class %s without a message", cls))
+    if (!is.character(msg) || length(msg) != 1L || is.na(msg) || !nzchar(trimws(msg))) {
+      note_bad(i, sprintf("an error of class %s whose message is not one non-empty string: %s", cls,
+                          paste(deparse(msg), collapse = " ")))
     } else if (inherits(e, "lazyshare_internal") || grepl(internal, msg, ignore.case = TRUE)) {
       note_bad(i, sprintf("internal error (%s): %s", cls, msg))
     }
@@ -40,6 +42,7 @@ if (length(args) && args[1] == "--child") {
     entry <- calls[[sample.int(length(calls), 1L, prob = call_weights)]]
     # Building arguments runs the API too (lazy values, under the options a call set): its errors are
     # checked like the calls' own, and the draw is skipped.
+    current <- "<building arguments>"
     cl <- tryCatch(entry$f(), error = function(e) { classify(e, made + 1L); NULL })
     if (is.null(cl)) next
     made <- made + 1L
@@ -47,7 +50,8 @@ if (length(args) && args[1] == "--child") {
     labels <- vapply(cl$args, function(a) a$label, "")
     shown <- if (is.null(names(labels))) labels else
       ifelse(nzchar(names(labels)), paste(names(labels), "=", labels), labels)
-    writeLines(sprintf("%d %s(%s)", made, cl$name, paste(substr(shown, 1, 120), collapse = ", ")), log)
+    current <- sprintf("%d %s(%s)", made, cl$name, paste(substr(shown, 1, 120), collapse = ", "))
+    writeLines(current, log)
     flush(log)
     values <- lapply(cl$args, function(a) a$value)
     result <- withCallingHandlers(tryCatch({
