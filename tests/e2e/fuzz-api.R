@@ -18,6 +18,7 @@ if (length(args) && args[1] == "--child") {
   bad <- character()
   errors <- list()
   warns <- list()
+  foreign <- list()   # errors R itself raised, by call and message (LZS_FUZZ_SHOW=1 prints them)
   # Messages no error or warning of ours may have: they would mean a bug reached the user.
   internal <- "panic|RUST_BACKTRACE|internal error|lazyshare bug|unwrap\\(|unreachable|assertion failed"
   current <- ""
@@ -26,6 +27,10 @@ if (length(args) && args[1] == "--child") {
     msg <- conditionMessage(e)
     cls <- class(e)[1]
     errors[[cls]] <<- (errors[[cls]] %||% 0L) + 1L
+    if (!inherits(e, "lazyshare_error")) {
+      key <- paste0(sub("^[0-9]+ ", "", sub("\\(.*", "", current)), ": ", substr(msg[1], 1, 90))
+      foreign[[key]] <<- (foreign[[key]] %||% 0L) + 1L
+    }
     if (!is.character(msg) || length(msg) != 1L || is.na(msg) || !nzchar(trimws(msg))) {
       note_bad(i, sprintf("an error of class %s whose message is not one non-empty string: %s", cls,
                           paste(deparse(msg), collapse = " ")))
@@ -102,6 +107,10 @@ if (length(args) && args[1] == "--child") {
   cat(sprintf("  warnings: %d; by class: %s\n", sum(unlist(warns)),
               paste(sprintf("%s %d", names(warns), unlist(warns)), collapse = ", ")))
   cat(sprintf("  segments of the fuzzer left: %d (owned at the end: %d)\n", length(left), length(owned)))
+  if (nzchar(Sys.getenv("LZS_FUZZ_SHOW"))) {
+    n <- unlist(foreign)
+    cat(sprintf("    %5d  %s\n", n, names(n))[order(-n)], sep = "")
+  }
   if (length(bad)) {
     cat("  FINDINGS:\n", paste0("    ", utils::head(unique(bad), 30), "\n"), sep = "")
     quit(save = "no", status = 3L)

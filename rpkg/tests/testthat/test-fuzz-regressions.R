@@ -55,3 +55,14 @@ test_that("pdcov.test and pdcor.test refuse replicate counts R cannot hold, nami
     expect_error(pdcor.test(x, y, z, R = R), "`R` must be", class = "lazyshare_bad_argument")
   }
 })
+
+test_that("language objects given to lazy methods are values, as in base R, never evaluated", {
+  x <- c(3, 1, 2)
+  for (f in c("min", "max", "sum", "range")) {
+    want <- tryCatch(do.call(f, list(x, as.name("nowhere_defined")), quote = TRUE), error = conditionMessage)
+    expect_match(want, "invalid 'type'")
+    expect_error(do.call(f, list(lazy(x), as.name("nowhere_defined")), quote = TRUE), want, fixed = TRUE)
+  }
+  expect_identical(c(lazy(x), quote(a + b)), c(x, quote(a + b)))
+  expect_error(mean(lazy(x), trim = new.env()), "'trim' must be numeric of length one")
+})

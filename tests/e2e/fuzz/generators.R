@@ -299,6 +299,8 @@ calls <- list(
     call_of(pick(list(materialize, function(x) capture.output(print(x)), format, as.vector, head, summary,
                       function(x) capture.output(str(x)), as.matrix, t, sort, is.na, c, length, dim)), list(x))
   }),
+  # A view whose page is gone serialises as its name and fails to restore; lazy values serialise as values.
+  list(w = 0.8, f = function() call_of(function(x) unserialize(serialize(x, NULL)), list(x = gen_data()))),
   list(w = 0.8, f = function() {
     f <- pick(list(
       function(x) { d <- as.matrix(dist(x)); m <- rowMeans(d); mean(sweep(sweep(d, 1, m), 2, m) + mean(d)) },
