@@ -72,11 +72,13 @@ test_that("pending lazy values over another process's page survive the owner's S
   owner <- as.integer(readLines(ready))
   v <- retrieveViews(owner_ns, "O")$O
   p <- pending_over(v)
+  expect_length(shm_files(owner_ns), 1)
   tools::pskill(owner, tools::SIGKILL)
   deadline <- Sys.time() + 10
   while (file.exists(sprintf("/proc/%d", owner)) && Sys.time() < deadline) Sys.sleep(0.05)
-  # The dead owner's page is swept (unlinked); this process's mapping keeps the data.
-  expect_true(paste0(owner_ns, ".O") %in% lazyshare_sweep())
+  # The dead owner's page is swept (unlinked): here, or by any other R process loading lazyshare meanwhile.
+  # This process's mapping keeps the data.
+  lazyshare_sweep()
   expect_length(shm_files(owner_ns), 0)
   same_values(p, X)
   expect_error(retrieveViews(owner_ns, "O"), class = "lazyshare_page_not_found")
@@ -131,11 +133,12 @@ test_that("forces nested in an ALTREP method (a lazy value read while computing 
     "hit <- new.env()",
     "reg.finalizer(new.env(), function(e) hit$v <- (lx / 2)[5, 2], onexit = FALSE)",
     "gctorture(TRUE); e <- (lx * 2)[7, 3]; gctorture(FALSE)",
-    "cat('idx', identical(a, rowMeans(X)[c(3, 1, 2)]), '\\n')",
+    "cat('idx', identical(a, materialize(rm)[c(3, 1, 2)]),",
+    "    isTRUE(all.equal(a, rowMeans(X)[c(3, 1, 2)], tolerance = 1e-15)), '\\n')",
     "cat('elt', identical(b, (X * colSums(X)[2])[cbind(1:3, c(3, 1, 2))]), identical(e, X[7, 3] * 2),",
     "    identical(hit$v, X[5, 2] / 2), '\\n')",
     "cat('memo', identical(materialize(cs), colSums(X)), isTRUE(all.equal(materialize(rm), rowMeans(X), tolerance = 1e-15)), '\\n')"))
-  expect_true("idx TRUE " %in% out, info = paste(out, collapse = "\n"))
+  expect_true("idx TRUE TRUE " %in% out, info = paste(out, collapse = "\n"))
   expect_true("elt TRUE TRUE TRUE " %in% out, info = paste(out, collapse = "\n"))
   expect_true("memo TRUE TRUE " %in% out, info = paste(out, collapse = "\n"))
 })
