@@ -127,7 +127,7 @@ if (is.na(n_calls)) n_calls <- 10000L
 cat(sprintf("  seed %d (rerun with LZS_FUZZ_SEED=%d Rscript tests/e2e/fuzz-api.R), %d calls\n", seed, seed, n_calls))
 log_path <- tempfile("fuzz-api-", fileext = ".log")
 started <- Sys.time()
-status <- system2(rscript, c(shQuote(script), "--child", seed, n_calls, shQuote(log_path)), timeout = 600)
+status <- system2(rscript, c(shQuote(script), "--child", seed, n_calls, shQuote(log_path)), timeout = 300)
 took <- as.numeric(difftime(Sys.time(), started, units = "secs"))
 lines <- if (file.exists(log_path)) readLines(log_path) else character()
 finished <- length(lines) && lines[length(lines)] == "done"
