@@ -15,6 +15,7 @@ if (length(args) && args[1] == "--child") {
   log_path <- args[4]
   set.seed(seed)
   log <- file(log_path, "w")
+  writeLines(paste("namespace", fz$ns), log)
   bad <- character()
   errors <- list()
   warns <- list()
@@ -121,7 +122,7 @@ if (length(args) && args[1] == "--child") {
 source(file.path(here, "helpers.R"))
 cat("fuzz-api\n")
 seed <- suppressWarnings(as.integer(Sys.getenv("LZS_FUZZ_SEED")))
-if (is.na(seed)) seed <- as.integer(as.numeric(Sys.time()) * 1000) %% 1000000L
+if (is.na(seed)) seed <- as.integer((as.numeric(Sys.time()) * 1000) %% 1e6)
 n_calls <- suppressWarnings(as.integer(Sys.getenv("LZS_FUZZ_CALLS")))
 if (is.na(n_calls)) n_calls <- 10000L
 cat(sprintf("  seed %d (rerun with LZS_FUZZ_SEED=%d Rscript tests/e2e/fuzz-api.R), %d calls\n", seed, seed, n_calls))
@@ -137,7 +138,8 @@ if (!finished) {
 }
 check(sprintf("the child made every call and ended normally (status %d, %.1f s)", status, took), finished)
 check("no error without a message, no internal error or warning, no leaked segment", status == 0L)
-leftover <- list.files("/dev/shm", pattern = "^lzs\\.[0-9]+\\.h13cfz")
+ns <- sub("^namespace ", "", grep("^namespace ", lines, value = TRUE))
+leftover <- if (length(ns)) list.files("/dev/shm", pattern = sprintf("^lzs\\.[0-9]+\\.%s\\.", ns)) else character()
 check(sprintf("no segment of the fuzzer's namespaces after the child exits (%d)", length(leftover)),
       length(leftover) == 0L)
 unlink(log_path)
