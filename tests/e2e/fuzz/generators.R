@@ -233,6 +233,12 @@ calls <- list(
   list(w = 0.3, f = function() call_of(memshare_gc, list(namespace = gen_ns(),
                                                           cluster = if (chance(0.9)) arg(NULL, "NULL") else gen_junk()))),
   list(w = 0.05, f = function() call_of(lazyshare_sweep, list())),
+  # Dropping remembered views and lazy values, then collecting: their finalizers unmap and release.
+  list(w = 0.3, f = function() {
+    if (length(fz$views) && chance(0.5)) fz$views <- fz$views[-sample.int(length(fz$views), 1L)]
+    if (length(fz$lazies) && chance(0.5)) fz$lazies <- fz$lazies[-sample.int(length(fz$lazies), 1L)]
+    call_of(gc, list())
+  }),
   list(w = 1, f = function() call_of(viewInfo, list(x = gen_data()))),
   # lazy values
   list(w = 3, f = function() {
