@@ -19,7 +19,7 @@ if (length(args) && args[1] == "--child") {
   bad <- character()
   errors <- list()
   warns <- list()
-  foreign <- list()   # errors R itself raised, by call and message (LZS_FUZZ_SHOW=1 prints them)
+  foreign <- list()   # errors R raised, and rare ones of ours, by call and message (LZS_FUZZ_SHOW=1)
   # Messages no error or warning of ours may have: they would mean a bug reached the user.
   internal <- "panic|RUST_BACKTRACE|internal error|lazyshare bug|unwrap\\(|unreachable|assertion failed"
   current <- ""
@@ -28,7 +28,8 @@ if (length(args) && args[1] == "--child") {
     msg <- conditionMessage(e)
     cls <- class(e)[1]
     errors[[cls]] <<- (errors[[cls]] %||% 0L) + 1L
-    if (!inherits(e, "lazyshare_error")) {
+    if (!inherits(e, "lazyshare_error") ||
+        inherits(e, c("lazyshare_worker_failed", "lazyshare_system", "lazyshare_corrupt_page"))) {
       key <- paste0(sub("^[0-9]+ ", "", sub("\\(.*", "", current)), ": ", substr(msg[1], 1, 90))
       foreign[[key]] <<- (foreign[[key]] %||% 0L) + 1L
     }

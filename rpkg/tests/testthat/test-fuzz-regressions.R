@@ -65,3 +65,15 @@ test_that("language objects given to lazy methods are values, as in base R, neve
   }
   expect_error(mean(lazy(x), trim = new.env()), "'trim' must be numeric of length one")
 })
+
+test_that("memApply and memLapply over nothing return an empty list, not a worker failure", {
+  cl <- parallel::makeCluster(1)
+  on.exit(parallel::stopCluster(cl))
+  f <- function(v) length(v)
+  expect_identical(memApply(matrix(0, 0, 3), 1, f, CLUSTER = cl, FUSE = FALSE), list())
+  expect_identical(memApply(matrix(0, 3, 0), 2, f, CLUSTER = cl, FUSE = FALSE), list())
+  expect_identical(memApply(matrix(0, 0, 2), 2, f, CLUSTER = cl, FUSE = FALSE), list(0L, 0L))
+  expect_identical(memLapply(list(), f, CLUSTER = cl), list())
+  # Nothing was registered for them.
+  expect_false(any(startsWith(pageList(), sprintf("lzs_apply_%d_", Sys.getpid()))))
+})

@@ -415,7 +415,7 @@ calls <- list(
     if (is.null(fz$cluster)) fz$cluster <- parallel::makeCluster(1L)
     fun <- pick(c(worker_funs, fused_funs[1:3]))
     if (chance(0.5)) {
-      X <- gen_matrix(sample(1:20, 1L), sample(1:4, 1L))
+      X <- gen_matrix(sample(0:20, 1L), sample(0:4, 1L))
       call_of(memApply, list(X = X, MARGIN = gen_count(1L, 2L), FUN = fun, CLUSTER = arg(fz$cluster, "<cluster>"),
                              FUSE = arg(FALSE, "FALSE")))
     } else {
