@@ -65,7 +65,7 @@ check_index <- function(index) {
 }
 
 dcov_stats <- function(x, y, index = 1, unbiased = FALSE, method = "auto", sizes_msg) {
-  method <- match.arg(method, c("auto", "streaming"))
+  method <- check_choice(method, c("auto", "streaming"), "method")
   xs <- dcov_input(x, "x")
   ys <- dcov_input(y, "y")
   n <- n_obs(xs)
@@ -120,32 +120,32 @@ dcov_stats <- function(x, y, index = 1, unbiased = FALSE, method = "auto", sizes
 #' @export
 dcor <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
   index <- check_index(index)
-  dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[2]
+  dcov_stats(x, y, index, FALSE, method, "Sample sizes must agree")[2]
 }
 
 #' @rdname dcor
 #' @export
 dcov <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
   index <- check_index(index)
-  dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[1]
+  dcov_stats(x, y, index, FALSE, method, "Sample sizes must agree")[1]
 }
 
 #' @rdname dcor
 #' @export
 DCOR <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
   index <- check_index(index)
-  s <- dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")
+  s <- dcov_stats(x, y, index, FALSE, method, "Sample sizes must agree")
   list(dCov = s[1], dCor = s[2], dVarX = s[3], dVarY = s[4])
 }
 
 #' @rdname dcor
 #' @export
 dcovU <- function(x, y, method = c("auto", "streaming")) {
-  c(dCovU = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[1])
+  c(dCovU = dcov_stats(x, y, 1, TRUE, method, "sample sizes must agree")[1])
 }
 
 #' @rdname dcor
 #' @export
 bcdcor <- function(x, y, method = c("auto", "streaming")) {
-  c(bcdcor = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[2])
+  c(bcdcor = dcov_stats(x, y, 1, TRUE, method, "sample sizes must agree")[2])
 }

@@ -77,3 +77,19 @@ test_that("memApply and memLapply over nothing return an empty list, not a worke
   # Nothing was registered for them.
   expect_false(any(startsWith(pageList(), sprintf("lzs_apply_%d_", Sys.getpid()))))
 })
+
+test_that("method and type arguments that are not one of the choices are errors naming the argument", {
+  x <- rnorm(10); y <- rnorm(10)
+  for (bad in list(sum, new.env(), "nope", NA_character_, c("auto", "x"), 1)) {
+    expect_error(dcor(x, y, method = bad), "`method` must be one of \"auto\", \"streaming\"",
+                 class = "lazyshare_bad_argument")
+    expect_error(mutualinfo(x, y, method = bad), "`method` must be one of \"pde\", \"memshare\"",
+                 class = "lazyshare_bad_argument")
+    expect_error(dcov2d(x, y, type = bad), "`type` must be one of \"V\", \"U\"", class = "lazyshare_bad_argument")
+  }
+  # As match.arg: the default vector is the first choice, and unique partial names match.
+  expect_identical(dcor(x, y, method = "stream"), dcor(x, y, method = "streaming"))
+  expect_identical(dcor(x, y, method = c("auto", "streaming")), dcor(x, y))
+  expect_identical(mi_scores(cbind(x, y), rep(1:2, 5), method = "mem"),
+                   mi_scores(cbind(x, y), rep(1:2, 5), method = "memshare"))
+})
