@@ -139,8 +139,9 @@ pub extern "C" fn lzs_dist(x: SEXP) -> SEXP {
             return Ok(nil());
         }
         let points = points_of(a)?;
-        // stats::dist leaves out coordinates that are NA (or Inf - Inf) and rescales: left to R.
-        if !points.as_source().is_some_and(|s| s.extent().all_finite) {
+        // stats::dist leaves out coordinates that are NA (or Inf - Inf) and rescales, and gives NA where
+        // there are none: left to R.
+        if points.shape.cols == 0 || !points.as_source().is_some_and(|s| s.extent().all_finite) {
             return Ok(nil());
         }
         finish(graph::dist(&points)?, ViewMode::LowerTri)
@@ -173,12 +174,26 @@ pub extern "C" fn lzs_reduce(op: SEXP, x: SEXP, na_rm: SEXP) -> SEXP {
         // SAFETY: reading a logical scalar argument.
         let na_rm = unsafe { Rf_asLogical(na_rm) } == 1;
         let (a, view) = operand(x, "x")?;
-        if graph::value_decides_type(op, a.rtype, a.shape.len(), a.int_bound, na_rm) {
+        // Only a whole-vector reducer gives one value whose type its value decides; a margin reducer gives
+        // one per row or column, also when there are none.
+        if op.margin().is_none()
+            && graph::value_decides_type(op, a.rtype, a.shape.len(), a.int_bound, na_rm)
+        {
             return if view == ViewMode::Full {
                 scalar_typed_by_value(&graph::reduce(op, &a, na_rm))
             } else {
                 Ok(nil())
             };
+        }
+        // R's min and max of an empty or all-NA integer row or column are Inf or -Inf, doubles: left to R.
+        if let Some(margin) = op.margin() {
+            let along = match margin {
+                Margin::Rows => a.shape.cols,
+                Margin::Cols => a.shape.rows,
+            };
+            if op.is_extreme() && a.rtype.is_integral() && (along == 0 || na_rm) {
+                return Ok(nil());
+            }
         }
         if view == ViewMode::LowerTri {
             // The lower triangle of a symmetric matrix with a zero diagonal holds half its sum.

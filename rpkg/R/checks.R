@@ -49,3 +49,16 @@ check_var_names <- function(x, arg) {
 is_plain_numeric <- function(x) {
   is.null(oldClass(x)) && typeof(x) %in% c("double", "integer", "logical")
 }
+
+# One of `choices`, as match.arg() picks it (the whole vector means the first; partial names match), with
+# an error naming the argument for anything else (match.arg's own errors name `arg`, or none).
+check_choice <- function(value, choices, arg) {
+  if (identical(value, choices)) return(choices[1L])
+  if (is.character(value) && length(value) == 1L && !is.na(value)) {
+    hit <- pmatch(value, choices)
+    if (!is.na(hit)) return(choices[hit])
+  }
+  abort(sprintf("`%s` must be one of %s; got %s", arg, paste0("\"", choices, "\"", collapse = ", "),
+                if (is.character(value) && length(value) == 1L) encodeString(value, quote = '"')
+                else describe_object(value)))
+}

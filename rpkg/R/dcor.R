@@ -11,6 +11,7 @@ dcov_input <- function(x, arg) {
   if (is_lazy(x)) {
     info <- .Call(lzs_info, x)
     dist_like <- info$dist || (info$symmetric && info$rows == info$cols && info$rows > 1)
+    if (!dist_like && info$cols == 0) no_variables(arg)
     return(list(data = x, is_dist = dist_like))
   }
   if (inherits(x, "dist")) return(list(data = as.matrix(x), is_dist = TRUE))
@@ -36,8 +37,14 @@ dcov_input <- function(x, arg) {
     abort(sprintf("`%s` contains missing or non-finite values (NA/NaN/Inf); distance covariance needs finite data: remove incomplete observations first",
                   arg))
   }
+  if (is.matrix(x) && ncol(x) == 0L) no_variables(arg)
   if (is_dmatrix(x)) return(list(data = x, is_dist = TRUE))
   list(data = if (is.matrix(x)) x else as.numeric(x), is_dist = FALSE)
+}
+
+# A matrix without columns has no distances (stats::dist gives NA): refused rather than read as zeros.
+no_variables <- function(arg) {
+  abort(sprintf("`%s` has no columns; distance statistics need at least one variable", arg))
 }
 
 n_obs <- function(s) {
@@ -48,7 +55,8 @@ n_obs <- function(s) {
 check_index <- function(index) {
   if (!is.numeric(index) || length(index) != 1L || is.na(index)) {
     abort(sprintf("`index` must be a single number in (0, 2]; got %s",
-                  if (is.character(index)) encodeString(index, quote = '"') else describe_object(index)))
+                  if (is.character(index) && length(index) == 1L) encodeString(index, quote = '"')
+                  else describe_object(index)))
   }
   if (!(index > 0 && index <= 2)) {
     abort(sprintf("`index` must be in (0, 2] (the exponent on distances); got %s", format(index)))
@@ -57,7 +65,7 @@ check_index <- function(index) {
 }
 
 dcov_stats <- function(x, y, index = 1, unbiased = FALSE, method = "auto", sizes_msg) {
-  method <- match.arg(method, c("auto", "streaming"))
+  method <- check_choice(method, c("auto", "streaming"), "method")
   xs <- dcov_input(x, "x")
   ys <- dcov_input(y, "y")
   n <- n_obs(xs)
@@ -112,32 +120,32 @@ dcov_stats <- function(x, y, index = 1, unbiased = FALSE, method = "auto", sizes
 #' @export
 dcor <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
   index <- check_index(index)
-  dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[2]
+  dcov_stats(x, y, index, FALSE, method, "Sample sizes must agree")[2]
 }
 
 #' @rdname dcor
 #' @export
 dcov <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
   index <- check_index(index)
-  dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")[1]
+  dcov_stats(x, y, index, FALSE, method, "Sample sizes must agree")[1]
 }
 
 #' @rdname dcor
 #' @export
 DCOR <- function(x, y, index = 1.0, method = c("auto", "streaming")) {
   index <- check_index(index)
-  s <- dcov_stats(x, y, index, FALSE, method[1], "Sample sizes must agree")
+  s <- dcov_stats(x, y, index, FALSE, method, "Sample sizes must agree")
   list(dCov = s[1], dCor = s[2], dVarX = s[3], dVarY = s[4])
 }
 
 #' @rdname dcor
 #' @export
 dcovU <- function(x, y, method = c("auto", "streaming")) {
-  c(dCovU = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[1])
+  c(dCovU = dcov_stats(x, y, 1, TRUE, method, "sample sizes must agree")[1])
 }
 
 #' @rdname dcor
 #' @export
 bcdcor <- function(x, y, method = c("auto", "streaming")) {
-  c(bcdcor = dcov_stats(x, y, 1, TRUE, method[1], "sample sizes must agree")[2])
+  c(bcdcor = dcov_stats(x, y, 1, TRUE, method, "sample sizes must agree")[2])
 }

@@ -27,7 +27,7 @@
 #' dcov2d(x, y, "U", all.stats = TRUE)
 #' @export
 dcov2d <- function(x, y, type = c("V", "U"), all.stats = FALSE) {
-  type <- match.arg(type)
+  type <- check_choice(type, c("V", "U"), "type")
   if ((!is.vector(x) || !is.vector(y)) && (NCOL(x) > 1 || NCOL(y) > 1)) {
     abort("this method is only for univariate x and y: `x` and `y` must each have one column")
   }
@@ -47,7 +47,7 @@ dcov2d <- function(x, y, type = c("V", "U"), all.stats = FALSE) {
 #' @rdname dcov2d
 #' @export
 dcor2d <- function(x, y, type = c("V", "U")) {
-  type <- match.arg(type)
+  type <- check_choice(type, c("V", "U"), "type")
   stat <- dcov2d(x, y, type, all.stats = TRUE)
   dvarX <- stat[2]
   dvarY <- stat[3]

@@ -121,7 +121,9 @@ realize <- function(x, limit = 1e6) {
 #' @param max_depth Deepest expression kept deferred; deeper ones have their
 #'   operands materialised (keeps loops like `x <- sqrt(x - mean(x))` cheap).
 #' @param chunk_rows Elements per work chunk: the unit of parallel work,
-#'   interrupt checks and progress. Results do not depend on it.
+#'   interrupt checks and progress. Results do not depend on the thread
+#'   count; another `chunk_rows` groups the additions of row sums (and
+#'   compensated sums) differently, which can change their last bits.
 #' @param max_materialize Largest result, in bytes, that may be materialised;
 #'   larger requests are errors that say how much memory they would need.
 #' @param progress Show progress on passes longer than about 2 seconds: on

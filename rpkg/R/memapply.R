@@ -376,6 +376,8 @@ column_of <- function(X) {
 
 # Puts what the workers need into pages, runs the chunks, and returns FUN's results in order.
 on_workers <- function(task, n_items, target, vars, FUN, NAMESPACE, CLUSTER, MAX.CORES, item_name) {
+  # No rows, columns or elements: no call of FUN, as apply() and lapply() make none (and no worker).
+  if (n_items == 0L) return(list())
   ns <- NAMESPACE %||% sprintf("lzs_apply_%d_%d", Sys.getpid(), apply_counter())
   registered <- character()
   on.exit(if (length(registered)) releaseVariables(ns, registered), add = TRUE)

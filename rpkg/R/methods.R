@@ -28,7 +28,7 @@ Ops.lazyshare <- function(e1, e2) {
 r_fallback <- function(generic, args, call) {
   call <- user_call(call, generic)
   withCallingHandlers(
-    do.call(get(generic, envir = baseenv()), args),
+    do.call(get(generic, envir = baseenv()), args, quote = TRUE),
     warning = function(w) {
       w$call <- call
       warning(w)
@@ -113,9 +113,9 @@ Summary.lazyshare <- function(..., na.rm = FALSE) {
 # values (all NA, with na.rm) is an empty vector of its type: whether the whole call warns, and its type,
 # depend on all the arguments together.
 reduced_part <- function(generic, a, na.rm) {
-  if (!generic %in% c("min", "max")) return(do.call(generic, list(a, na.rm = na.rm)))
+  if (!generic %in% c("min", "max")) return(do.call(generic, list(a, na.rm = na.rm), quote = TRUE))
   empty <- FALSE
-  v <- withCallingHandlers(eager(do.call(generic, list(a, na.rm = na.rm))), warning = function(w) {
+  v <- withCallingHandlers(eager(do.call(generic, list(a, na.rm = na.rm), quote = TRUE)), warning = function(w) {
     if (startsWith(conditionMessage(w), "no non-missing arguments")) {
       empty <<- TRUE
       invokeRestart("muffleWarning")
@@ -126,7 +126,7 @@ reduced_part <- function(generic, a, na.rm) {
 
 #' @export
 mean.lazyshare <- function(x, trim = 0, na.rm = FALSE, ...) {
-  r <- if (is_lazy(x) && identical(as.numeric(trim), 0) && !length(list(...))) {
+  r <- if (is_lazy(x) && is.numeric(trim) && identical(as.numeric(trim), 0) && !length(list(...))) {
     .Call(lzs_reduce, "mean", x, na.rm)
   }
   if (is.null(r)) return(mean(eager(x), trim = trim, na.rm = na.rm, ...))
@@ -226,7 +226,7 @@ compare_proxy.lazyshare <- function(x, path) {
 c.lazyshare <- function(...) {
   parts <- list(...)
   n <- sum(vapply(parts, function(p) as.numeric(length(p)), 0))
-  if (n <= 1e6) return(do.call(c, lapply(parts, eager)))
+  if (n <= 1e6) return(do.call(c, lapply(parts, eager), quote = TRUE))
   structure(list(parts = parts), class = "lazyshare_concat")
 }
 
@@ -248,11 +248,11 @@ Summary.lazyshare_concat <- function(..., na.rm = FALSE) {
   parts <- unlist(lapply(list(...), function(a) {
     if (inherits(a, "lazyshare_concat")) a$parts else list(a)
   }), recursive = FALSE)
-  do.call(.Generic, c(parts, list(na.rm = na.rm)))
+  do.call(.Generic, c(parts, list(na.rm = na.rm)), quote = TRUE)
 }
 
 # The value c() would have given: the parts' values combined by R's own c(), names included.
-concat_value <- function(x) do.call(c, lapply(x$parts, eager))
+concat_value <- function(x) do.call(c, lapply(x$parts, eager), quote = TRUE)
 
 #' @export
 as.vector.lazyshare_concat <- function(x, mode = "any") as.vector(concat_value(x), mode)
@@ -265,7 +265,7 @@ concat_elements <- function(x, positions) {
   starts <- cumsum(c(0, lens[-length(lens)]))
   pieces <- Map(function(p, start, len) p[positions[positions > start & positions <= start + len] - start],
                 x$parts, starts, lens)
-  do.call(c, pieces)
+  do.call(c, pieces, quote = TRUE)
 }
 
 #' @exportS3Method utils::head lazyshare_concat

@@ -120,7 +120,7 @@ numeric_vector <- function(x, arg, min_finite) {
 mutualinfo <- function(x, y, isXDiscrete = FALSE, isYDiscrete = FALSE,
                        eps = .Machine$double.eps * 1000, na.rm = FALSE,
                        method = c("pde", "memshare")) {
-  method <- match.arg(method)
+  method <- check_choice(method, c("pde", "memshare"), "method")
   check_flag(isXDiscrete, "isXDiscrete")
   check_flag(isYDiscrete, "isYDiscrete")
   check_flag(na.rm, "na.rm")
@@ -167,7 +167,7 @@ fused_mutualinfo <- function(X, MARGIN, FUN, vars) {
   args[names(vars)] <- vars
   args$method <- eval(args$method)
   if (!isFALSE(args$isXDiscrete)) return(NULL)
-  method <- match.arg(args$method, c("pde", "memshare"))
+  method <- check_choice(args$method, c("pde", "memshare"), "method")
   check_flag(args$isYDiscrete, "isYDiscrete")
   check_flag(args$na.rm, "na.rm")
   args$eps <- eval(args$eps)
@@ -220,7 +220,7 @@ fused_mutualinfo <- function(X, MARGIN, FUN, vars) {
 #' @export
 mi_scores <- function(X, y, method = c("pde", "memshare"), na.rm = FALSE,
                       eps = .Machine$double.eps * 1000, NAMESPACE = NULL) {
-  method <- match.arg(method)
+  method <- check_choice(method, c("pde", "memshare"), "method")
   check_flag(na.rm, "na.rm")
   check_eps(eps)
   target <- apply_target(X, NAMESPACE)

@@ -230,7 +230,7 @@ test_that("bad input gets errors that name the argument", {
   expect_error(mutualinfo(m$x, factor(c(NA, m$y[-1]))), "`y` has NA values; pass na.rm = TRUE")
   expect_error(mutualinfo(m$x, rep("a", 4000)), "`y` must have at least 2 classes; got 1")
   expect_error(mutualinfo(list(1, 2), 1:2, isYDiscrete = TRUE), "`x` must be a numeric vector; got a list")
-  expect_error(mutualinfo(m$x, factor(m$y), method = "knn"), "'arg' should be one of")
+  expect_error(mutualinfo(m$x, factor(m$y), method = "knn"), "`method` must be one of")
   expect_error(mutualinfo(m$x, factor(m$y), na.rm = NA), "`na.rm` must be TRUE or FALSE")
   X <- matrix(rnorm(200), 50)
   expect_error(mi_scores(X, rep(1:2, 20)), "`y` must have one label per row of `X` \\(50\\); got 40")

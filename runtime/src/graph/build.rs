@@ -24,6 +24,8 @@ pub enum GraphError {
     },
     #[error("distances need the rows of a numeric vector or matrix held in memory")]
     DistInput,
+    #[error("distances between points with no coordinates are NA in R; they are not deferred")]
+    DistNoCoordinates,
     #[error("integer {op} may overflow (R gives NA with a warning), so it is not deferred")]
     MayOverflow { op: &'static str },
 }
@@ -98,6 +100,10 @@ pub fn typed_constant(v: f64, rtype: RType) -> NodeRef {
 pub fn dist(points: &NodeRef) -> Result<NodeRef, GraphError> {
     if points.as_source().is_none() {
         return Err(GraphError::DistInput);
+    }
+    // R's distance over zero coordinates is NA; the pairwise kernels need at least one.
+    if points.shape.cols == 0 {
+        return Err(GraphError::DistNoCoordinates);
     }
     let n = points.shape.rows;
     Ok(make(
@@ -359,6 +365,14 @@ mod tests {
             binary_shape(Shape::vector(7), Shape::vector(7)),
             Ok(Shape::vector(7))
         );
+    }
+
+    #[test]
+    fn distances_need_a_coordinate() {
+        let none = src(vec![], Shape::matrix(3, 0));
+        assert_eq!(dist(&none).unwrap_err(), GraphError::DistNoCoordinates);
+        let empty = src(vec![], Shape::matrix(0, 2));
+        assert_eq!(dist(&empty).unwrap().shape, Shape::matrix(0, 0));
     }
 
     #[test]

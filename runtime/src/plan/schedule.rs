@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{pending, stage};
-use crate::graph::Reducer;
+use crate::graph::{self, Margin, Reducer};
 
 /// The stages that compute `target` and the reducers that share its passes, in order, counting the
 /// reducers in `done` (ids) as computed already; the ones scheduled are added to it.
@@ -29,21 +29,38 @@ pub fn stages_after(target: &Arc<Reducer>, done: &mut HashSet<u64>) -> Vec<Vec<A
         let mut batch: Vec<Arc<Reducer>> = ready.into_iter().filter(|r| r.grid() == g).collect();
         if batch.iter().any(|r| stage::fuses(r)) {
             let ids: HashSet<u64> = batch.iter().map(|r| r.id()).collect();
-            batch.extend(
-                live.iter()
-                    .filter(|r| {
-                        !ids.contains(&r.id())
-                            && !pending::is_done(r, done)
-                            && r.grid() == g
-                            && pending::deps(r, done).is_empty()
-                            && stage::fuses(r)
-                    })
-                    .cloned(),
-            );
+            let joiners: Vec<Arc<Reducer>> = live
+                .iter()
+                .filter(|r| {
+                    !ids.contains(&r.id())
+                        && !pending::is_done(r, done)
+                        && r.grid() == g
+                        && pending::deps(r, done).is_empty()
+                        && stage::fuses(r)
+                        && keeps_the_pass(&batch, r)
+                })
+                .cloned()
+                .collect();
+            batch.extend(joiners);
         }
         done.extend(batch.iter().map(|r| r.id()));
         out.push(batch);
     }
+}
+
+/// Whether a reducer merely pending may join the pass of `batch` without changing how the pass computes
+/// `batch`: the domain stays symmetric if it was (a full grid adds up rows in another order); row sums
+/// join only a pass that has them already (row outputs ask for wide chunks, which regroup every sum), and
+/// not over the input of one of its totals (which would then be summed from them). Otherwise a value would
+/// depend on which nodes R's garbage collector has not finalised yet.
+fn keeps_the_pass(batch: &[Arc<Reducer>], r: &Reducer) -> bool {
+    let symmetric =
+        |r: &Reducer| r.input.symmetric && !(r.op.is_extreme() && r.op.margin().is_some());
+    let row_sums = |r: &Reducer| r.op.margin() == Some(Margin::Rows) && !r.op.is_extreme();
+    let total_of_r = |b: &Reducer| b.op.margin().is_none() && graph::same(&b.input, &r.input);
+    (symmetric(r) || !batch.iter().all(|b| symmetric(b)))
+        && (!row_sums(r)
+            || (batch.iter().any(|b| row_sums(b)) && !batch.iter().any(|b| total_of_r(b))))
 }
 
 #[cfg(test)]
@@ -108,10 +125,36 @@ mod tests {
         assert!(stages.len() == 1 && stages[0].len() == 1);
         assert!(!stage::fuses(&stages[0][0]));
 
-        let total = graph::reduce(ReduceOp::ColSums, &m, false);
-        let stages = stages_after(&reducer(&total), &mut HashSet::new());
+        let means = graph::reduce(ReduceOp::RowMeans, &m, false);
+        let stages = stages_after(&reducer(&means), &mut HashSet::new());
         let ops: Vec<ReduceOp> = stages[0].iter().map(|r| r.op).collect();
-        assert_eq!(ops, [ReduceOp::ColSums, ReduceOp::RowSums]);
+        assert_eq!(ops, [ReduceOp::RowMeans, ReduceOp::RowSums]);
         drop(held);
+    }
+
+    #[test]
+    fn pending_reducers_that_would_reshape_the_pass_stay_out() {
+        // Row sums would make a column-sum pass cut wide chunks; a reducer over a non-symmetric matrix
+        // would make a symmetric pass visit the full grid. Either changes the bits of what was asked.
+        let m = src(noise(97 * 89, 9), Shape::matrix(97, 89));
+        let rows = graph::reduce(ReduceOp::RowSums, &m, false);
+        graph::register_root(&rows);
+        let cols = graph::reduce(ReduceOp::ColSums, &m, false);
+        let stages = stages_after(&reducer(&cols), &mut HashSet::new());
+        assert_eq!(stages.len(), 1);
+        assert_eq!(stages[0].len(), 1);
+        drop(rows);
+
+        let x = src(noise(83 * 2, 10), Shape::matrix(83, 2));
+        let d = graph::off_diag(&graph::dist(&x).unwrap());
+        let w = src(noise(83, 11), Shape::vector(83));
+        let swept = graph::sweep(&d, graph::Margin::Rows, &w, graph::BinaryOp::Sub).unwrap();
+        let full = graph::reduce(ReduceOp::ColSums, &swept, false);
+        graph::register_root(&full);
+        let sym = graph::reduce(ReduceOp::RowMeans, &d, false);
+        let stages = stages_after(&reducer(&sym), &mut HashSet::new());
+        let ops: Vec<ReduceOp> = stages[0].iter().map(|r| r.op).collect();
+        assert_eq!(ops, [ReduceOp::RowMeans]);
+        drop(full);
     }
 }
