@@ -51,6 +51,8 @@ bench: setup install
 	Rscript bench/R/memapply.R
 	Rscript bench/R/mi.R
 	cargo run --release -p lazyshare-bench --bin kernels
+	cargo run --release -p lazyshare-bench --bin replicates
+	Rscript bench/R/exact_sums.R
 
 # Regenerates rpkg/man and rpkg/NAMESPACE from the roxygen comments (needs the package installed).
 docs: install
