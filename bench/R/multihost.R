@@ -51,18 +51,9 @@ measure <- function(cl, pids, call) {
 }
 
 main <- function() {
-  dir <- tempfile("h14_bench")
-  dir.create(dir)
-  hosts <- list()
-  on.exit({
-    for (h in hosts) stop_host(h)
-    unlink(dir, recursive = TRUE)
-  }, add = TRUE)
-  for (i in 1:2) {
-    h <- start_host(dir)
-    if (is.character(h)) stop(h)
-    hosts[[i]] <- h
-  }
+  hosts <- start_hosts(2, "h14_bench")
+  if (is.character(hosts)) stop(hosts)
+  on.exit(stop_hosts(hosts), add = TRUE)
   set.seed(1)
   work <- list(
     q30 = list(X = matrix(rnorm(1e4 * 2000), 1e4), FUN = q30, VARS = NULL),

@@ -46,6 +46,29 @@ stop_host <- function(host) {
   invisible(NULL)
 }
 
+# Starts `k` hosts in a new temporary directory named after `prefix`: a list of hosts for `stop_hosts()`,
+# or a string saying why they cannot be simulated here (then none is left running).
+start_hosts <- function(k, prefix) {
+  dir <- tempfile(prefix)
+  dir.create(dir)
+  hosts <- structure(list(), dir = dir)
+  for (i in seq_len(k)) {
+    h <- start_host(dir)
+    if (is.character(h)) {
+      stop_hosts(hosts)
+      return(h)
+    }
+    hosts[[i]] <- h
+  }
+  hosts
+}
+
+stop_hosts <- function(hosts) {
+  for (h in hosts) stop_host(h)
+  unlink(attr(hosts, "dir"), recursive = TRUE)
+  invisible(NULL)
+}
+
 # One PSOCK cluster over the master's host (`local` workers) and each host in `hosts` (`per_host` workers
 # each), in that order. Workers inherit this session's environment (R_LIBS, LZS_BIN_DIR).
 hosts_cluster <- function(hosts, local = 1L, per_host = 2L) {

@@ -24,21 +24,12 @@ make_slow_q30 <- function(flag) {
 try_restore <- function(s) tryCatch({ unserialize(s); "restored" }, error = conditionMessage)
 
 main <- function() {
-  dir <- tempfile("h14_mh")
-  dir.create(dir)
-  hosts <- list()
-  on.exit({
-    for (h in hosts) stop_host(h)
-    unlink(dir, recursive = TRUE)
-  }, add = TRUE)
-  for (i in 1:2) {
-    h <- start_host(dir)
-    if (is.character(h)) {
-      cat(sprintf("  [skip] %s\n", h))
-      return(invisible())
-    }
-    hosts[[i]] <- h
+  hosts <- start_hosts(2, "h14_mh")
+  if (is.character(hosts)) {
+    cat(sprintf("  [skip] %s\n", hosts))
+    return(invisible())
   }
+  on.exit(stop_hosts(hosts), add = TRUE)
   ns <- paste0("h14_mh", Sys.getpid())
   set.seed(14)
   X <- matrix(rnorm(1e4 * 2000), 1e4, 2000)
@@ -106,8 +97,8 @@ main <- function() {
   releaseVariables(ns, "X")
 
   # A simulated host dies in the middle of a call: its two workers are SIGKILLed once FUN runs there.
-  flag <- file.path(dir, "started")
-  killed <- file.path(dir, "killed")
+  flag <- file.path(attr(hosts, "dir"), "started")
+  killed <- file.path(attr(hosts, "dir"), "killed")
   slow_q30 <- make_slow_q30(flag)
   system(sprintf("(while [ ! -f %s ]; do sleep 0.02; done; sleep 0.5; kill -9 %d %d; date +%%s.%%N > %s) &",
                  shQuote(flag), pids[4], pids[5], shQuote(killed)))
@@ -122,7 +113,7 @@ main <- function() {
   try(stopCluster(cl), silent = TRUE)
 
   # lazyshare_sweep() on a simulated host removes what a dead owner left there.
-  pidfile <- file.path(dir, "owner.pid")
+  pidfile <- file.path(attr(hosts, "dir"), "owner.pid")
   system2(hosts[[2]]$rscript, c("-e", shQuote(sprintf(paste(
     "suppressPackageStartupMessages(library(lazyshare)); registerVariables('%s', list(left = 1:10));",
     "writeLines(as.character(Sys.getpid()), '%s'); Sys.sleep(60)"), ns, pidfile))), wait = FALSE)
