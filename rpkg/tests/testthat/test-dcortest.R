@@ -129,3 +129,30 @@ test_that("without replicates (R missing, NULL or 0) the tests return energy's s
   expect_identical(ours$method, "Specify the number of replicates R>0 for an independence test")
   expect_identical(dcov.test(u, v)$method, "Specify the number of replicates R (R > 0) for an independence test")
 })
+
+test_that("over many seeds the p-values, the RNG state and the replicates follow energy's", {
+  skip_if_not_installed("energy")
+  # Replicates are summed in another order than energy's n x n loops: equal to rounding, not bit for bit.
+  worst <- 0
+  for (s in 1:12) for (kind in c("uni", "multi", "dist")) {
+    set.seed(s)
+    n <- 40 + s
+    x <- if (kind == "uni") rnorm(n) else matrix(rnorm(2 * n), n)
+    y <- if (kind == "uni") x^2 + rnorm(n, sd = 0.5) else x[, 1] * rnorm(n)
+    if (kind == "dist") {
+      x <- dist(x)
+      y <- dist(cbind(y, rnorm(n)))
+    }
+    for (f in c("dcov.test", "dcor.test")) {
+      set.seed(100 + s)
+      ours <- getExportedValue("lazyshare", f)(x, y, R = 99)
+      after_ours <- .Random.seed
+      set.seed(100 + s)
+      theirs <- getExportedValue("energy", f)(x, y, R = 99)
+      expect_identical(ours$p.value, theirs$p.value, label = paste(f, kind, s))
+      expect_identical(after_ours, .Random.seed, label = paste(f, kind, s))
+      worst <- max(worst, abs(ours$replicates - theirs$replicates) / abs(theirs$replicates))
+    }
+  }
+  expect_lt(worst, 1e-12)
+})
