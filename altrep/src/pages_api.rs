@@ -64,8 +64,6 @@ fn source(x: SEXP, attrs: &[u8], what: &str) -> RResult<Source> {
     }
 }
 
-/// Copies the R data of `src` into array `i` of the page: in parallel from memory when R has the data in
-/// memory, else (an ALTREP vector without a data pointer) region by region.
 /// Copies `data` into array `i` in slices, polled like a pass: a registration of gigabytes shows progress
 /// and stops at Ctrl-C (the writer, dropped unpublished, removes the half-written page).
 fn copy_polled(w: &mut PageWriter, i: usize, data: &[u8]) -> RResult<()> {
@@ -85,6 +83,8 @@ fn copy_polled(w: &mut PageWriter, i: usize, data: &[u8]) -> RResult<()> {
     Ok(copied?)
 }
 
+/// Copies the R data of `src` into array `i` of the page: in parallel from memory when R has the data in
+/// memory, else (an ALTREP vector without a data pointer) region by region.
 fn copy_into(w: &mut PageWriter, i: usize, src: &Source) -> RResult<()> {
     let bytes = src.spec.bytes() as usize;
     if bytes == 0 {

@@ -106,7 +106,7 @@ pub extern "C" fn lzs_u_products(u: SEXP, v: SEXP, perms: SEXP) -> SEXP {
                 for col in raw.chunks(n.max(1)).take(cols) {
                     let p: Vec<usize> = col
                         .iter()
-                        .map(|&i| usize::try_from(i - 1).ok().filter(|&i| i < n))
+                        .map(|&i| usize::try_from(i.checked_sub(1)?).ok().filter(|&i| i < n))
                         .collect::<Option<_>>()
                         .ok_or_else(|| {
                             RError::new(format!("`perms` must hold indices in 1..{n}"))

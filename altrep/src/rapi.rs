@@ -99,10 +99,10 @@ pub fn catch_r_error(mut f: impl FnMut()) -> Result<(), String> {
     // SAFETY: the trampoline matches the closure's type; R_tryCatchError returns the body's NULL or the
     // handler's condition, whose first element is its message when it is one of R's errors.
     unsafe {
-        let f: &mut dyn FnMut() = &mut f;
+        let mut f: &mut dyn FnMut() = &mut f;
         let cond = R_tryCatchError(
             Some(body::<&mut dyn FnMut()>),
-            &f as *const &mut dyn FnMut() as *mut std::ffi::c_void,
+            &mut f as *mut &mut dyn FnMut() as *mut std::ffi::c_void,
             Some(handler),
             std::ptr::null_mut(),
         );

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lazyshare_runtime::pages::{
-    ArraySpec, DType, Kind, Page, PageId, PageName, PageSpec, PageWriter,
+    ArraySpec, DType, Kind, Page, PageError, PageId, PageName, PageSpec, PageWriter,
 };
 
 use crate::error::{RError, RResult};
@@ -59,23 +59,33 @@ pub fn cached_page(origin: &Origin, data: SEXP) -> RResult<Option<Arc<Page>>> {
             && page.entry(0).spec.dtype == dtype
             && page.entry(0).spec.len as usize == len
     };
+    // SAFETY: `data` is a plain vector R just unserialised (protected by R while the hook runs).
+    let ptr = unsafe { DATAPTR_OR_NULL(data) } as *const u8;
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: R's data pointer covers len elements of dtype's size.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len * dtype.size() as usize) };
     let deadline = Instant::now() + WAIT_FOR_SIBLING;
     loop {
-        let opened = registry().open_view(&name);
-        if let Ok(page) = opened {
+        if let Ok(page) = registry().open_view(&name) {
             return Ok(fits(&page).then_some(page));
         }
-        if create(&name, dtype, len, data).is_err() {
-            // A sibling is writing it (it exists but is not ready), or it cannot be made at all.
-            if Instant::now() > deadline {
-                return Ok(None);
+        match create(&name, dtype, len, bytes) {
+            Ok(()) => {}
+            // A sibling holds the name: wait until its page is ready.
+            Err(PageError::Exists { .. } | PageError::NotReady { .. })
+                if Instant::now() <= deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10))
             }
-            std::thread::sleep(Duration::from_millis(10));
+            // No page can be had here (no space, a file that is not ours, ...): keep the data private.
+            Err(_) => return Ok(None),
         }
     }
 }
 
-fn create(name: &PageName, dtype: DType, len: usize, data: SEXP) -> RResult<()> {
+fn create(name: &PageName, dtype: DType, len: usize, bytes: &[u8]) -> Result<(), PageError> {
     let spec = PageSpec {
         kind: Kind::Array,
         arrays: vec![ArraySpec {
@@ -86,13 +96,6 @@ fn create(name: &PageName, dtype: DType, len: usize, data: SEXP) -> RResult<()> 
         }],
         attrs: vec![],
     };
-    // SAFETY: `data` is a plain vector R just unserialised (protected by R while the hook runs).
-    let ptr = unsafe { DATAPTR_OR_NULL(data) } as *const u8;
-    if ptr.is_null() {
-        return Err(RError::new("the carried data has no data pointer"));
-    }
-    // SAFETY: R's data pointer covers len elements of dtype's size.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr, len * dtype.size() as usize) };
     let mut writer = PageWriter::create(name, &spec)?;
     writer.write_at(0, 0, bytes)?;
     registry().adopt(writer.publish());

@@ -62,3 +62,10 @@ check_choice <- function(value, choices, arg) {
                 if (is.character(value) && length(value) == 1L) encodeString(value, quote = '"')
                 else describe_object(value)))
 }
+
+# A single TRUE or FALSE.
+check_flag <- function(x, arg) {
+  if (!is.logical(x) || length(x) != 1L || is.na(x)) {
+    abort(sprintf("`%s` must be TRUE or FALSE; got %s", arg, describe_object(x)))
+  }
+}

@@ -14,7 +14,7 @@ abort <- function(message, class = "lazyshare_bad_argument", call = NULL, ...) {
 # R function that made the .Call, as R's own errors from C code report it.
 signal_error <- function(class, message) {
   call <- if (sys.nframe() > 1L) sys.call(-1L)
-  abort(message, c(class, parent_class[class][!is.na(parent_class[class])]), call = call)
+  abort(message, c(class, unname(parent_class[class][!is.na(parent_class[class])])), call = call)
 }
 
 # Classes that refine another: a bad name is a bad argument too.

@@ -242,12 +242,6 @@ mi_scores <- function(X, y, method = c("pde", "memshare"), na.rm = FALSE,
 
 is_label_type <- function(y) is.factor(y) || is.character(y) || is.logical(y)
 
-check_flag <- function(x, arg) {
-  if (!is.logical(x) || length(x) != 1L || is.na(x)) {
-    abort(sprintf("`%s` must be TRUE or FALSE; got %s", arg, describe_object(x)))
-  }
-}
-
 check_eps <- function(eps) {
   if (!is.numeric(eps) || length(eps) != 1L || is.na(eps) || eps < 0) {
     abort(sprintf("`eps` must be a single non-negative number; got %s", describe_object(eps)))

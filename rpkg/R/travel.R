@@ -37,9 +37,7 @@
 #' memshare_gc(ns)
 #' @export
 lazyshare_view_data <- function(on = TRUE) {
-  if (!(is.logical(on) && length(on) == 1L && !is.na(on))) {
-    abort(sprintf("`on` must be TRUE or FALSE; got %s", describe_object(on)))
-  }
+  check_flag(on, "on")
   invisible(.Call(lzs_view_serialize, if (on) "travel" else "name") == "travel")
 }
 

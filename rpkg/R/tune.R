@@ -73,9 +73,9 @@
 lazy_tune <- function(quick = FALSE, apply = FALSE,
                       measure = c("jit_min_work", "defer_min_len", "chunk_rows", "threads"),
                       verbose = interactive()) {
-  tune_flag(quick, "quick")
-  tune_flag(apply, "apply")
-  tune_flag(verbose, "verbose")
+  check_flag(quick, "quick")
+  check_flag(apply, "apply")
+  check_flag(verbose, "verbose")
   known <- c("jit_min_work", "defer_min_len", "chunk_rows", "threads")
   if (!is.character(measure) || !length(measure) || anyNA(measure) || !all(measure %in% known)) {
     abort(sprintf("`measure` must name some of %s; got %s",
@@ -150,12 +150,6 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
     return(invisible(out))
   }
   out
-}
-
-tune_flag <- function(x, arg) {
-  if (!is.logical(x) || length(x) != 1L || is.na(x)) {
-    abort(sprintf("`%s` must be TRUE or FALSE; got %s", arg, describe_object(x)))
-  }
 }
 
 # Sizes and repeats. Works are chosen around the default jit_min_work (1e7) and lengths around the

@@ -8,11 +8,8 @@ cat("concurrent-processes\n")
 procs <- 50L
 shared <- 5L      # names every tenth process competes for: shared1..shared5
 reads <- 10L      # distinct names of other processes each one retrieves
-dir <- tempfile("h13b_conc")
-dir.create(dir)
-worker <- file.path(dir, "worker.R")
-writeLines(c(
-  "suppressPackageStartupMessages(library(lazyshare))",
+dir <- work_dir("h13b_conc")
+worker <- child_script(dir, "worker.R", c(
   "args <- commandArgs(TRUE); id <- as.integer(args[1]); dir <- args[2]",
   sprintf("ns <- '%s'; procs <- %dL; shared <- %dL; reads <- %dL", ns, procs, shared, reads),
   "len <- 250000L + id",
@@ -21,7 +18,7 @@ writeLines(c(
   "res <- list(registered = 0L, taken = 0L, retrieved = 0L, retried = 0L, bad = character(), errors = character())",
   "note <- function(k, what) res[[k]] <<- c(res[[k]], what)",
   "writeLines('', file.path(dir, sprintf('ready%d', id)))",
-  "while (!file.exists(file.path(dir, 'go'))) Sys.sleep(0.01)",
+  "await(file.path(dir, 'go'))",
   "# Its own name, and one of the shared names it competes for with every tenth process; staggered, so",
   "# that others look for names still missing or being written.",
   "Sys.sleep((id %% 10L) * 0.2)",
@@ -65,8 +62,8 @@ writeLines(c(
   "res$won <- if (won) s; res$owners <- owners",
   "saveRDS(res, file.path(dir, sprintf('out%d.rds', id)))",
   "# Keep the pages until every process has read them.",
-  "while (!file.exists(file.path(dir, 'release'))) Sys.sleep(0.02)",
-  "releaseVariables(ns, c(sprintf('d%d', id), if (won) s))"), worker)
+  "await(file.path(dir, 'release'))",
+  "releaseVariables(ns, c(sprintf('d%d', id), if (won) s))"))
 
 for (i in seq_len(procs)) {
   system(sprintf("sh -c '%s %s %d %s > %s/log%d 2>&1; echo $? > %s/status%d' &", rscript, worker, i, dir, dir, i, dir, i))

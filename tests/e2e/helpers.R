@@ -44,3 +44,24 @@ wait_for <- function(cond, seconds = 30) {
   }
   TRUE
 }
+
+# A directory of this script's own, for its children's scripts and results.
+work_dir <- function(prefix) {
+  d <- tempfile(prefix)
+  dir.create(d)
+  d
+}
+
+# Writes the R script `name` into `dir`: lazyshare loaded quietly, then `lines`. Returns its path. Children
+# wait for files the parent creates with `await(<path>)`, which gives up after `seconds` so that a child
+# whose parent failed still ends (and its pages go with it).
+child_script <- function(dir, name, lines) {
+  path <- file.path(dir, name)
+  writeLines(c("suppressPackageStartupMessages(library(lazyshare))",
+               "await <- function(f, seconds = 300) {",
+               "  deadline <- Sys.time() + seconds",
+               "  while (!file.exists(f)) { if (Sys.time() > deadline) quit(status = 3); Sys.sleep(0.005) }",
+               "}",
+               lines), path)
+  path
+}

@@ -4,11 +4,8 @@
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "helpers.R"))
 cat("interrupt\n")
 
-dir <- tempfile("lzs-int")
-dir.create(dir)
-child <- file.path(dir, "child.R")
-writeLines(c(
-  "suppressPackageStartupMessages(library(lazyshare))",
+dir <- work_dir("lzs-int")
+child <- child_script(dir, "child.R", c(
   sprintf("dir <- %s", deparse(dir)),
   "set.seed(1)",
   # Bivariate samples take the streaming two-pass path: about 30 s at this n on two cores.
@@ -21,7 +18,7 @@ writeLines(c(
   "xs <- matrix(rnorm(600), 300); ys <- xs^2 + matrix(rnorm(600), 300)",
   "ok <- isTRUE(all.equal(dcor(xs, ys), energy::dcor(xs, ys), tolerance = 1e-12))",
   "writeLines(c(r, as.character(ok)), file.path(dir, 'result'))"
-), child)
+))
 system2(rscript, child, wait = FALSE, stdout = file.path(dir, "out"), stderr = file.path(dir, "err"))
 
 check("the child started its dcor", wait_for(function() file.exists(file.path(dir, "pid")), 60))

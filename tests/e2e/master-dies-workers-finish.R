@@ -9,11 +9,8 @@ n <- 2000L
 p <- 120L
 # X[i, j] = i + 1000 j, so column j sums to n (n + 1) / 2 + 1000 j n: each worker's answer is known.
 expected <- n * (n + 1) / 2 + 1000 * seq_len(p) * n
-dir <- tempfile("h13b_master")
-dir.create(dir)
-master <- file.path(dir, "master.R")
-writeLines(c(
-  "suppressPackageStartupMessages(library(lazyshare))",
+dir <- work_dir("h13b_master")
+master <- child_script(dir, "master.R", c(
   "library(parallel)",
   sprintf("ns <- '%s'; dir <- '%s'; n <- %dL; p <- %dL", ns, dir, n, p),
   "registerVariables(ns, list(X = outer(seq_len(n), 1000 * seq_len(p), `+`), tag = c(2, 7)))",
@@ -28,7 +25,7 @@ writeLines(c(
   "  sums <- vapply(cols, function(j) { Sys.sleep(0.04); sum(X[, j]) }, 0)",
   "  saveRDS(list(cols = cols, sums = sums, tag = tag[]), file.path(dir, paste0('tmp', w)))",
   "  file.rename(file.path(dir, paste0('tmp', w)), file.path(dir, paste0('result', w, '.rds')))",
-  "}, ns, dir, p)"), master)
+  "}, ns, dir, p)"))
 system2(rscript, master, wait = FALSE, stdout = FALSE, stderr = FALSE)
 started <- file.path(dir, paste0("started", 1:2))
 check("the master registered and both workers hold views",

@@ -79,14 +79,11 @@ check("nothing left", shm_empty())
 # reservation at creation decides who gets the memory.
 racers <- 4L
 wins <- 5L
-dir <- tempfile("h13b_race")
-dir.create(dir)
-racer <- file.path(dir, "racer.R")
-writeLines(c(
-  "suppressPackageStartupMessages(library(lazyshare))",
+dir <- work_dir("h13b_race")
+racer <- child_script(dir, "racer.R", c(
   "args <- commandArgs(TRUE); id <- as.integer(args[1]); dir <- args[2]; wins <- as.integer(args[3])",
   sprintf("ns <- '%s'", ns),
-  "while (!file.exists(file.path(dir, 'go'))) Sys.sleep(0.005)",
+  "await(file.path(dir, 'go'))",
   "ok <- 0L; full <- 0L; raced <- 0L; other <- character(); k <- 0L",
   "while (ok < wins && k < 2000L) {",
   "  k <- k + 1L",
@@ -106,7 +103,7 @@ writeLines(c(
   "    Sys.sleep(0.01)",
   "  } else other <- c(other, r)",
   "}",
-  "saveRDS(list(ok = ok, full = full, raced = raced, other = other), file.path(dir, sprintf('out%d.rds', id)))"), racer)
+  "saveRDS(list(ok = ok, full = full, raced = raced, other = other), file.path(dir, sprintf('out%d.rds', id)))"))
 for (i in seq_len(racers)) {
   system(sprintf("sh -c '%s %s %d %s %d; echo $? > %s/status%d' &", rscript, racer, i, dir, wins, dir, i))
 }

@@ -38,7 +38,10 @@ test_that("a quick run measures every threshold, recommends sane values and rest
   expect_identical(runs$work[runs$variant == "interp"], runs$work[runs$variant == "jit"])
   expect_gte(length(unique(runs$work)), 10)
   expect_setequal(unique(tuned$variant[tuned$what == "defer_min_len"]), c("eager", "at_once", "deferred"))
-  expect_identical(sort(tuned$setting[tuned$what == "threads"]), as.numeric(seq_len(attr(tuned, "cores"))))
+  cores <- attr(tuned, "cores")
+  tried <- sort(unique(tuned$setting[tuned$what == "threads"]))
+  expect_true(all(tried %in% seq_len(cores)) && 1 %in% tried && cores %in% tried)
+  if (cores <= 8) expect_identical(tried, as.numeric(seq_len(cores)))
 
   rec <- attr(tuned, "recommended")
   expect_named(rec, tune_knobs)

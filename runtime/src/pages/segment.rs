@@ -97,7 +97,7 @@ pub fn is_no_space(e: &io::Error) -> bool {
 /// open (glibc's shm_open already refuses symbolic links).
 pub fn open(name: &str) -> io::Result<File> {
     let c = c_name(name)?;
-    // SAFETY: as in `create`.
+    // SAFETY: `c` is a valid NUL-terminated string; shm_open has no other preconditions.
     let fd = unsafe {
         libc::shm_open(
             c.as_ptr(),

@@ -147,9 +147,9 @@ fn pipelined(
             .expect("the system can start a thread");
         let mut polled_at = start;
         for b in 0..blocks {
-            let (buf, outs) = filled
-                .recv()
-                .expect("the evaluating thread sends every block")?;
+            // A closed channel means the evaluating thread panicked: the scope re-raises that panic.
+            let Ok(block) = filled.recv() else { break };
+            let (buf, outs) = block?;
             checks.report(&outs);
             f(&buf);
             let _ = give_back.send(buf);

@@ -90,15 +90,10 @@ pub fn v_moments(x: &Sample, y: &Sample, index: f64, method: Method) -> Result<M
         }
     }
     let n = x.n() as f64;
-    let centred = |s: &Sample| -> Result<NodeRef, PlanError> {
-        let d = s.distances(index)?;
-        let m = graph::reduce(ReduceOp::RowMeans, &d, false);
-        let mm = graph::reduce(ReduceOp::Mean, &d, false);
-        let a = graph::sweep(&d, Margin::Rows, &m, BinaryOp::Sub)?;
-        let b = graph::sweep(&a, Margin::Cols, &m, BinaryOp::Sub)?;
-        Ok(graph::binary(BinaryOp::Add, &b, &mm)?)
-    };
-    let (a, b) = (centred(x)?, centred(y)?);
+    let (a, b) = (
+        centred(&x.distances(index)?)?,
+        centred(&y.distances(index)?)?,
+    );
     let [xy, xx, yy] = products(&a, &b)?;
     let nn = n * n;
     Ok(Moments {
@@ -181,8 +176,17 @@ fn reducer(n: &NodeRef) -> Option<&Arc<Reducer>> {
     }
 }
 
+/// `d - m_i - m_j + mean`: the double-centred matrix, rows and columns summing to zero.
+pub(super) fn centred(d: &NodeRef) -> Result<NodeRef, PlanError> {
+    let m = graph::reduce(ReduceOp::RowMeans, d, false);
+    let mm = graph::reduce(ReduceOp::Mean, d, false);
+    let a = graph::sweep(d, Margin::Rows, &m, BinaryOp::Sub)?;
+    let b = graph::sweep(&a, Margin::Cols, &m, BinaryOp::Sub)?;
+    Ok(graph::binary(BinaryOp::Add, &b, &mm)?)
+}
+
 /// The values of a node: a reducer's result, or the node materialised.
-fn value(n: &NodeRef) -> Result<Vec<f64>, PlanError> {
+pub(super) fn value(n: &NodeRef) -> Result<Vec<f64>, PlanError> {
     match reducer(n) {
         Some(r) => {
             plan::force(r)?;

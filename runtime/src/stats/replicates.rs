@@ -4,13 +4,14 @@
 //! terms of B^π contribute nothing and `Σ A∘B^π = Σ_ij A_ij b_π(i)π(j)`, the raw distances of the
 //! permuted sample. Each replicate is therefore one more reducer over the same pairs as every other:
 //! given a block of permutations, the planner fuses all of them, and A, into one pass (A is computed once
-//! per pair), compiled like any pass. Memory is O(n) per replicate of the block (the permuted points),
-//! never n × n.
+//! per pair), compiled like any pass. Memory is O(n) per replicate of the block (the permuted points) when
+//! y is points; when y is given as a distance matrix, each replicate holds it permuted (n × n), so fewer
+//! replicates share a pass, as many as a quarter of `max_materialize_bytes` holds.
 
 use std::sync::Arc;
 
-use super::dcor::Sample;
-use crate::graph::{self, BinaryOp, Margin, NodeRef, ReduceOp, Shape, Source};
+use super::dcor::{centred, value, Sample};
+use crate::graph::{self, BinaryOp, NodeRef, ReduceOp, Shape, Source};
 use crate::plan::{self, PlanError};
 
 /// Replicates per fused pass: enough to amortise the pass over A, few enough that the kernel stays small.
@@ -37,7 +38,7 @@ impl Blocks {
     /// distances raised to `index`: n² times the V-statistic dCov² of x and the permuted y.
     pub fn products(&self, perms: &[Vec<u32>]) -> Result<Vec<f64>, PlanError> {
         let mut out = Vec::with_capacity(perms.len());
-        for block in perms.chunks(BLOCK) {
+        for block in perms.chunks(self.base.block()) {
             let sums = block
                 .iter()
                 .map(|p| {
@@ -60,16 +61,7 @@ fn block_values(sums: &[NodeRef]) -> Result<Vec<f64>, PlanError> {
     for s in sums {
         graph::register_root(s);
     }
-    sums.iter().map(|s| Ok(values(s)?[0])).collect()
-}
-
-/// `d - m_i - m_j + mean`: the double-centred matrix, rows and columns summing to zero.
-fn centred(d: &NodeRef) -> Result<NodeRef, PlanError> {
-    let m = graph::reduce(ReduceOp::RowMeans, d, false);
-    let mm = graph::reduce(ReduceOp::Mean, d, false);
-    let a = graph::sweep(d, Margin::Rows, &m, BinaryOp::Sub)?;
-    let b = graph::sweep(&a, Margin::Cols, &m, BinaryOp::Sub)?;
-    Ok(graph::binary(BinaryOp::Add, &b, &mm)?)
+    sums.iter().map(|s| Ok(value(s)?[0])).collect()
 }
 
 /// y's values, read once: its points (column-major), or its distance matrix (raised to `index`).
@@ -84,6 +76,19 @@ impl Base {
             Sample::Points(p) => Base::Points(plan::materialize(p)?, p.shape),
             Sample::Distances(_) => Base::Distances(plan::materialize(&y.distances(index)?)?),
         })
+    }
+
+    /// Replicates per pass: [`BLOCK`], or for a distance matrix (one permuted n × n copy per replicate) as
+    /// many copies as a quarter of the materialisation limit holds, at least one.
+    fn block(&self) -> usize {
+        match self {
+            Base::Points(..) => BLOCK,
+            Base::Distances(v) => {
+                let budget = crate::config::get().max_materialize_bytes / 4;
+                let per = (v.len() as u64 * 8).max(1);
+                ((budget / per) as usize).clamp(1, BLOCK)
+            }
+        }
     }
 
     /// The distances (raised to `index`) of y's observations taken in the order `perm`: of the permuted
@@ -106,16 +111,6 @@ impl Base {
                 graph::source(Arc::new(Source::owned(moved)), m)
             }
         })
-    }
-}
-
-fn values(n: &NodeRef) -> Result<Vec<f64>, PlanError> {
-    match &n.expr {
-        graph::Expr::Reduced(r) => {
-            plan::force(r)?;
-            Ok(r.value().expect("forced").to_vec())
-        }
-        _ => plan::materialize(n),
     }
 }
 
