@@ -1,10 +1,10 @@
 # The README's commands. `make demo` and `make test` first run `make setup`, which installs what a fresh
-# Debian machine with only Rust lacks (R and R packages from Debian; CRAN is not used) and is quiet when
-# everything is there.
+# Debian machine with only Rust lacks (R and R packages from Debian; CRAN is not used; iproute2's `ss`,
+# which the multi-host tests count bytes sent with) and is quiet when everything is there.
 SHELL := /bin/bash
 export PATH := $(PATH):$(HOME)/.cargo/bin
 
-R_DEBS := r-base-dev r-cran-testthat r-cran-energy r-cran-bigmemory r-cran-roxygen2 r-cran-parmigene r-cran-knitr r-cran-rmarkdown pandoc r-cran-cli r-cran-future r-cran-future.apply
+R_DEBS := r-base-dev r-cran-testthat r-cran-energy r-cran-bigmemory r-cran-roxygen2 r-cran-parmigene r-cran-knitr r-cran-rmarkdown pandoc r-cran-cli r-cran-future r-cran-future.apply iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TESTTHAT := testthat::test_dir("rpkg/tests/testthat", package = "lazyshare", load_package = "installed", stop_on_failure = TRUE)
 

@@ -60,14 +60,24 @@
 #' @section Statistics:
 #' [dcor()], [dcov()], [`DCOR()`][dcor], [dcovU()] and [bcdcor()] are energy's
 #' distance statistics in O(n) memory (O(n log n) time for univariate
-#' samples). [mi_scores()] ranks the columns of a matrix by mutual
-#' information with class labels, [mutualinfo()] scores one; [pde()] and
-#' [pareto_radius()] are Pareto density estimation with an exact radius.
+#' samples). Their tests: [dcov.test()] and [`dcor.test()`][dcov.test]
+#' (energy's permutations, the replicates fused into compiled passes),
+#' [pdcor()], [`pdcov()`][pdcor] and their tests, [dcorT()] and
+#' [`dcorT.test()`][dcorT], [dcov2d()], [`dcor2d()`][dcov2d], [U_center()],
+#' [`D_center()`][U_center] and [dcovU_stats()]. [mi_scores()] ranks the
+#' columns of a matrix by mutual information with class labels,
+#' [mutualinfo()] scores one; [pde()] and [pareto_radius()] are Pareto
+#' density estimation with an exact radius.
 #'
 #' @section Options:
 #' [lazy_options()] sets the thresholds of the runtime: threads, when work
 #' is deferred or compiled, chunk sizes, the materialisation limit, progress
-#' and R-exact sums.
+#' and R-exact sums; [lazy_tune()] measures them on this machine.
+#'
+#' @section More than one host:
+#' [memApply()] spans hosts of a PSOCK cluster or a `future` plan, one copy
+#' of the data per host: see [lazyshare-multihost], [lazyshare_domains()]
+#' and [lazyshare_view_data()].
 #'
 #' @examples
 #' x <- lazy(matrix(rnorm(2e5), 2e4, 10))

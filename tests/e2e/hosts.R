@@ -88,7 +88,7 @@ host_segments <- function(host, ns) {
 socket_received <- function(pid) {
   out <- suppressWarnings(tryCatch(system2("ss", c("-tinpH"), stdout = TRUE, stderr = FALSE),
                                    error = function(e) NULL))
-  if (is.null(out)) return(NA_real_)
+  if (is.null(out) || !nzchar(Sys.which("ss"))) return(NA_real_)
   mine <- grep(sprintf("pid=%d,", pid), out, fixed = TRUE)
   info <- out[pmin(mine + 1L, length(out))]
   got <- regmatches(info, regexpr("bytes_received:[0-9]+", info))
