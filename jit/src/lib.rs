@@ -98,6 +98,7 @@ struct JitProgram {
     offsets: Vec<u64>,
     rows: u64,
     cols: u64,
+    unit_cols: u64,
 }
 
 // SAFETY: the pointers refer to immutable data owned by `_kernel` (sources and memos), read concurrently.
@@ -124,6 +125,7 @@ impl JitProgram {
             offsets: layout.offsets.iter().map(|&o| o as u64).collect(),
             rows: k.domain.rows,
             cols: k.domain.cols,
+            unit_cols: k.domain.unit_cols(),
             _kernel: k.clone(),
         }
     }
@@ -141,6 +143,7 @@ impl Program for JitProgram {
             cols: self.cols,
             store: store_ptr,
             store_offset,
+            unit_cols: self.unit_cols,
         };
         // SAFETY: the function was compiled for this kernel's shape; the frame's pointers are valid for
         // the kernel's data, parameters and accumulator layout, the chunk lies inside the domain, `acc`
@@ -221,7 +224,8 @@ mod tests {
         let mut stored = vec![f64::NAN; len as usize];
         let chunks = exec::range_chunks(k.domain, start, len);
         let target = StoreTarget::new(&mut stored, start);
-        let outs = exec::run(k, backend, &chunks, Some(&target), None).expect("not polled");
+        let walk = exec::Walk::whole(&chunks);
+        let outs = exec::run(k, backend, walk, Some(&target), None).expect("not polled");
         let values = outs
             .iter()
             .flat_map(|o| match o {

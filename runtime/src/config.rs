@@ -1,5 +1,5 @@
-//! The thresholds a developer tunes: when to defer, when to compile, how deep graphs may grow, how work is
-//! chunked, how many threads run, how much may be materialised. One process-wide value, read at the start
+//! The thresholds a developer tunes: when to defer, when to compile, how deep graphs may grow, how passes are
+//! tiled, how many threads run, how much may be materialised. One process-wide value, read at the start
 //! of each operation; R sets it through `lazy_options()`.
 
 use std::sync::RwLock;
@@ -18,7 +18,9 @@ pub struct Thresholds {
     pub jit_min_work: f64,
     /// Deepest expression kept deferred; a deeper one has its operands materialised first (Renjin used 25).
     pub max_depth: u32,
-    /// Elements per work chunk: the unit of parallel work, of cancellation checks and of progress.
+    /// Rows per tile (rounded up to whole blocks of 256): a pass walks each fold unit's columns over
+    /// one tile of rows at a time, so that those rows' inputs and partial sums stay in cache. Results do
+    /// not depend on it; a value at least the rows of a grid walks whole columns (untiled).
     pub chunk_rows: u64,
     /// Largest result that may be materialised, in bytes.
     pub max_materialize_bytes: u64,
@@ -36,7 +38,7 @@ impl Default for Thresholds {
             defer_min_len: 4096,
             jit_min_work: 1e7,
             max_depth: 25,
-            chunk_rows: 1 << 16,
+            chunk_rows: tile_rows_for_cache(),
             max_materialize_bytes: 4 << 30,
             progress: true,
             exact_sums: true,
@@ -95,6 +97,34 @@ impl Thresholds {
     }
 }
 
+/// Bytes of row data per row of a tile a typical pass touches for every column it visits: dcor's second
+/// pass reads two coordinates of x and of y and two row means (48 bytes); a tile keeps them in half the
+/// cache, leaving the rest to the columns' data and the accumulators.
+const TILE_ROW_BYTES: u64 = 96;
+
+/// The default rows per tile: the core's L2 cache (as the system reports it; 1 MiB where it does not)
+/// over [`TILE_ROW_BYTES`], in whole blocks, between 1024 and 65536.
+fn tile_rows_for_cache() -> u64 {
+    let l2 = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cache/index2/size")
+        .ok()
+        .and_then(|s| parse_cache_size(&s))
+        .unwrap_or(1 << 20);
+    (l2 / TILE_ROW_BYTES / 256 * 256).clamp(1024, 1 << 16)
+}
+
+/// A cache size as sysfs writes it ("1024K", "32M", or bytes).
+fn parse_cache_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (digits, unit) = match s.strip_suffix(['K', 'k']) {
+        Some(d) => (d, 1 << 10),
+        None => match s.strip_suffix(['M', 'm']) {
+            Some(d) => (d, 1 << 20),
+            None => (s, 1),
+        },
+    };
+    digits.parse::<u64>().ok().map(|v| v * unit)
+}
+
 static CURRENT: RwLock<Option<Thresholds>> = RwLock::new(None);
 
 /// The thresholds in force.
@@ -132,5 +162,18 @@ mod tests {
             ..Thresholds::default()
         };
         assert!(t.validate().is_err());
+    }
+
+    #[test]
+    fn tiles_are_sized_from_the_cache() {
+        assert_eq!(parse_cache_size("1024K\n"), Some(1 << 20));
+        assert_eq!(parse_cache_size("32M"), Some(32 << 20));
+        assert_eq!(parse_cache_size("512"), Some(512));
+        assert_eq!(parse_cache_size("lots"), None);
+        let rows = tile_rows_for_cache();
+        assert!(
+            rows.is_multiple_of(256) && (1024..=1 << 16).contains(&rows),
+            "{rows}"
+        );
     }
 }

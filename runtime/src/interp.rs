@@ -6,12 +6,14 @@
 use crate::exec::{Backend, Chunk, Program, StoreTarget};
 use crate::graph::{nan_first, BinaryOp, UnaryOp};
 use crate::kernel::{
-    classify, may_be_nan, partial_rows, Class, Idx, Inst, Kernel, Layout, OutKind, Value,
+    classify, column_state, may_be_nan, partial_rows, Class, Idx, Inst, Kernel, Layout, OutKind,
+    Value, BLOCK_ROWS,
 };
 use crate::summary::neumaier;
 
-/// Elements per block: all live buffers of a typical kernel stay in L1.
-pub const BLOCK: usize = 256;
+/// Elements per block: the blocks every backend flushes by; all live buffers of a typical kernel stay in
+/// L1.
+pub const BLOCK: usize = BLOCK_ROWS as usize;
 
 pub struct Interp;
 
@@ -209,7 +211,7 @@ impl Program for InterpProgram {
                     let out = &mut rest[..len];
                     self.eval_varying(v, done, &vals, i, j, out);
                 }
-                self.fold(&bufs, &vals, i, j, len, acc, store);
+                self.fold(&bufs, &vals, (i, j, j - chunk.j0), len, acc, store);
                 i += len as u64;
             }
         }
@@ -294,13 +296,12 @@ impl InterpProgram {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Folds a block of rows `i..i + len` of column `j` (column `c` of its unit) into the outputs.
     fn fold(
         &self,
         bufs: &[f64],
         vals: &[f64],
-        i: u64,
-        j: u64,
+        (i, j, c): (u64, u64, u64),
         len: usize,
         acc: &mut [f64],
         store: Option<&StoreTarget>,
@@ -321,23 +322,26 @@ impl InterpProgram {
                 OutKind::Sum => {
                     // Every element is added with compensation, so the pass sum is as good as a
                     // correctly rounded one (R's long-double sums are, too).
-                    let (mut s, mut c) = (0.0, 0.0);
+                    let (mut s, mut comp) = (0.0, 0.0);
                     for t in 0..off {
                         let x = v.at(t);
                         if keep(x) {
-                            neumaier(&mut s, &mut c, x);
+                            neumaier(&mut s, &mut comp, x);
                         }
                     }
                     if sym {
                         s *= 2.0;
-                        c *= 2.0;
+                        comp *= 2.0;
                     }
                     if diag && keep(v.at(off)) {
-                        neumaier(&mut s, &mut c, v.at(off));
+                        neumaier(&mut s, &mut comp, v.at(off));
                     }
-                    let (sum, comp) = acc[base..base + 2].split_at_mut(1);
-                    neumaier(&mut sum[0], &mut comp[0], s);
-                    comp[0] += c;
+                    let at = base + column_state(o.kind) + c as usize;
+                    let comp_at = at + k.domain.unit_cols() as usize;
+                    let mut sum = acc[at];
+                    neumaier(&mut sum, &mut acc[comp_at], s);
+                    acc[at] = sum;
+                    acc[comp_at] += comp;
                 }
                 OutKind::Prod => {
                     let mut p = 1.0;
@@ -350,7 +354,7 @@ impl InterpProgram {
                     if diag && keep(v.at(off)) {
                         p *= v.at(off);
                     }
-                    acc[base] *= p;
+                    acc[base + column_state(o.kind) + c as usize] *= p;
                 }
                 OutKind::Min | OutKind::Max => {
                     let fold = o.kind.fold();

@@ -25,6 +25,11 @@ impl Neumaier {
         Neumaier { sum, comp }
     }
 
+    /// (sum, compensation), to keep in an accumulator buffer.
+    pub fn parts(&self) -> (f64, f64) {
+        (self.sum, self.comp)
+    }
+
     pub fn merge(&mut self, other: Neumaier) {
         self.add(other.sum);
         self.add(other.comp);

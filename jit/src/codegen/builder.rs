@@ -42,8 +42,13 @@ pub(super) struct OutState {
     pub(super) ptr: Value,
     /// Pointer to the compensation array of a row or column sum.
     pub(super) comp: Value,
-    /// Pointer to the plain per-chunk partials of a row sum.
+    /// Pointer to the plain per-tile partials of a row sum.
     pub(super) partial: Value,
+    /// Scalar sums and products: pointers to the unit's column states (`kernel::column_state`), values
+    /// and compensations, and the current column's slots in them.
+    pub(super) col: Value,
+    pub(super) col_comp: Value,
+    pub(super) cur: Option<(Value, Value)>,
     /// Block/chunk partials (Sum, Prod, Min, Max, Count) or column partials (ColSum, ColCount, and the
     /// mirrored half of RowSum/RowCount in symmetric kernels).
     pub(super) regs: Regs,
@@ -63,6 +68,8 @@ pub(super) struct Gen<'a, 'b> {
     /// Per Dist instruction: the coordinates of point j (column values).
     pub(super) point_j: Vec<Vec<Value>>,
     pub(super) rows: Value,
+    /// The tile's first column, which is its unit's: column states are indexed from it.
+    pub(super) j0: Value,
     pub(super) store: Value,
     pub(super) store_offset: Value,
     pub(super) outs: Vec<OutState>,

@@ -8,13 +8,10 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F64, I64};
 use cranelift_codegen::ir::{InstBuilder, Value};
 
-use lazyshare_runtime::kernel::{Class, Inst};
+use lazyshare_runtime::kernel::{Class, Inst, BLOCK_ROWS};
 
 use super::builder::{mem, Gen};
 use super::outputs::Fold;
-
-/// Rows per block between compensated flushes of the register partial sums.
-const BLOCK: i64 = 256;
 
 impl Gen<'_, '_> {
     /// The loop over the chunk's columns `j0..j1`.
@@ -40,6 +37,7 @@ impl Gen<'_, '_> {
 
     /// The loops over one column.
     fn column(&mut self, params: Value, j: Value, i0: Value, i1: Value) {
+        self.column_states(j);
         for v in 0..self.k.insts.len() {
             if self.class[v] == Class::Column {
                 let x = self.scalar_inst(v, params, Some(j));
@@ -92,7 +90,7 @@ impl Gen<'_, '_> {
 
         self.b.switch_to_block(blk_body);
         let bs = self.b.use_var(bstart);
-        let cap = self.b.ins().iadd_imm_s(bs, BLOCK);
+        let cap = self.b.ins().iadd_imm_s(bs, BLOCK_ROWS as i64);
         let be = self.b.ins().umin(cap, end);
         self.b.def_var(iv, bs);
         self.b.ins().jump(quad_head, &[]);
@@ -128,7 +126,7 @@ impl Gen<'_, '_> {
         self.b.ins().jump(flush, &[]);
 
         self.b.switch_to_block(flush);
-        self.flush_block();
+        self.flush_block(j);
         self.b.def_var(bstart, be);
         self.b.ins().jump(blk_head, &[]);
 

@@ -28,7 +28,9 @@ use cranelift_module::{FuncId, Linkage, Module};
 
 use lazyshare_runtime::kernel::{classify, Class, Inst, Kernel};
 
-use crate::frame::{F_COLS, F_DATA, F_LDS, F_OFFSETS, F_PARAMS, F_ROWS, F_STORE, F_STORE_OFFSET};
+use crate::frame::{
+    F_COLS, F_DATA, F_LDS, F_OFFSETS, F_PARAMS, F_ROWS, F_STORE, F_STORE_OFFSET, F_UNIT_COLS,
+};
 use crate::libm::Libm;
 
 use builder::{mem, Gen, ABS_MASK_OFFSET};
@@ -88,6 +90,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
     let cols = ins(b, F_COLS);
     let store = ins(b, F_STORE);
     let store_offset = ins(b, F_STORE_OFFSET);
+    let unit_cols = ins(b, F_UNIT_COLS);
     let data: Vec<Value> = (0..k.data.len())
         .map(|d| b.ins().load(I64, mem(), data_arr, (8 * d) as i32))
         .collect();
@@ -126,6 +129,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         data,
         lds,
         rows,
+        j0,
         store,
         store_offset,
         outs: Vec::new(),
@@ -144,7 +148,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
             g.fixed[v] = Some(x);
         }
     }
-    g.setup_outputs(acc, offsets, rows, cols);
+    g.setup_outputs(acc, offsets, (rows, cols, unit_cols));
     g.columns(params, j0, j1, i0, i1);
     g.flush_partials(i0, i1, j1);
     g.finish_outputs();

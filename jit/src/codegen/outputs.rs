@@ -34,7 +34,13 @@ impl Gen<'_, '_> {
 
     /// Per output: pointers to its accumulator slots (from the layout's offsets) and its register
     /// partials, started at the fold's neutral value.
-    pub(super) fn setup_outputs(&mut self, acc: Value, offsets: Value, rows: Value, cols: Value) {
+    pub(super) fn setup_outputs(
+        &mut self,
+        acc: Value,
+        offsets: Value,
+        dims: (Value, Value, Value),
+    ) {
+        let (rows, cols, unit_cols) = dims;
         for (o, out) in self.k.outputs.iter().enumerate() {
             let off = self.b.ins().load(I64, mem(), offsets, (8 * o) as i32);
             let ptr = self.addr(acc, off);
@@ -45,6 +51,14 @@ impl Gen<'_, '_> {
             };
             let comp = self.addr(ptr, m);
             let partial = self.addr(comp, m);
+            let (col, col_comp) = match out.kind {
+                OutKind::Sum | OutKind::Prod => {
+                    let first = kernel::column_state(out.kind) as i64;
+                    let col = self.b.ins().iadd_imm_s(ptr, 8 * first);
+                    (col, self.addr(col, unit_cols))
+                }
+                _ => (ptr, ptr),
+            };
             let init = out.kind.fold().neutral();
             let vec = [self.b.declare_var(F64X2), self.b.declare_var(F64X2)];
             let scl = self.b.declare_var(F64);
@@ -60,6 +74,9 @@ impl Gen<'_, '_> {
                 ptr,
                 comp,
                 partial,
+                col,
+                col_comp,
+                cur: None,
                 regs: Regs { vec, scl },
             });
         }
@@ -255,8 +272,7 @@ impl Gen<'_, '_> {
                 raw
             };
             if kind == OutKind::Sum {
-                let p = self.outs[o].ptr;
-                let comp = self.b.ins().iadd_imm_s(p, 8);
+                let (p, comp) = self.outs[o].cur.expect("column states");
                 self.neumaier(p, comp, v, 1);
             } else {
                 let r = self.outs[o].regs.scl;
@@ -278,32 +294,71 @@ impl Gen<'_, '_> {
         });
     }
 
-    /// Adds a block's register partial sums to memory (Sum outputs), with Neumaier compensation.
-    pub(super) fn flush_block(&mut self) {
+    /// Points each scalar sum and product at column j's state in its unit.
+    pub(super) fn column_states(&mut self, j: Value) {
+        let c = self.b.ins().isub(j, self.j0);
         for o in 0..self.outs.len() {
-            if self.outs[o].kind != OutKind::Sum {
+            if matches!(self.outs[o].kind, OutKind::Sum | OutKind::Prod) {
+                let v = self.addr(self.outs[o].col, c);
+                let comp = self.addr(self.outs[o].col_comp, c);
+                self.outs[o].cur = Some((v, comp));
+            }
+        }
+    }
+
+    /// Adds the register partials of a block of rows of column j to memory: scalar sums and products to
+    /// the column's state, column sums and the mirrored halves of symmetric row sums to the column's own
+    /// slot, sums with Neumaier compensation. Blocks start at fixed rows, so this groups the additions
+    /// the same way however the column is cut into tiles.
+    pub(super) fn flush_block(&mut self, j: Value) {
+        for o in 0..self.outs.len() {
+            let kind = self.outs[o].kind;
+            let mirrored = self.sym && kind == OutKind::RowSum;
+            if !(matches!(kind, OutKind::Sum | OutKind::Prod | OutKind::ColSum) || mirrored) {
                 continue;
             }
             let mut s = self.reduce_regs(o);
-            if self.sym {
-                s = self.b.ins().fadd(s, s);
+            match kind {
+                OutKind::Sum => {
+                    if self.sym {
+                        s = self.b.ins().fadd(s, s);
+                    }
+                    let (p, comp) = self.outs[o].cur.expect("column states");
+                    self.neumaier(p, comp, s, 1);
+                }
+                OutKind::Prod => self.multiply_into_column(o, s),
+                _ => {
+                    let sa = self.addr(self.outs[o].ptr, j);
+                    let ca = self.addr(self.outs[o].comp, j);
+                    self.neumaier(sa, ca, s, 1);
+                }
             }
-            let p = self.outs[o].ptr;
-            let comp = self.b.ins().iadd_imm_s(p, 8);
-            self.neumaier(p, comp, s, 1);
             self.reset_regs(o);
         }
     }
 
-    /// Adds a column's partials (column sums, the mirrored halves of symmetric row sums) to memory.
+    fn multiply_into_column(&mut self, o: usize, s: Value) {
+        let (p, _) = self.outs[o].cur.expect("column states");
+        let cur = self.b.ins().load(F64, mem(), p, 0);
+        let n = self.b.ins().fmul(cur, s);
+        self.b.ins().store(mem(), n, p, 0);
+    }
+
+    /// Adds what a column's end leaves in registers: its counts, and the diagonal's share of symmetric
+    /// row sums and products.
     pub(super) fn flush_column(&mut self, j: Value) {
         for o in 0..self.outs.len() {
             let kind = self.outs[o].kind;
             let mirrored = self.sym && matches!(kind, OutKind::RowSum | OutKind::RowCount);
-            if !(matches!(kind, OutKind::ColSum | OutKind::ColCount) || mirrored) {
+            if !(matches!(kind, OutKind::ColCount | OutKind::Prod) || mirrored) {
                 continue;
             }
             let s = self.reduce_regs(o);
+            if kind == OutKind::Prod {
+                self.multiply_into_column(o, s);
+                self.reset_regs(o);
+                continue;
+            }
             let sa = self.addr(self.outs[o].ptr, j);
             if matches!(kind, OutKind::ColCount | OutKind::RowCount) {
                 let cur = self.b.ins().load(F64, mem(), sa, 0);
@@ -367,14 +422,11 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(exit);
     }
 
-    /// Folds the chunk's remaining register partials (products, extremes, counts) into memory.
+    /// Folds the tile's remaining register partials (extremes, counts) into memory.
     pub(super) fn finish_outputs(&mut self) {
         for o in 0..self.outs.len() {
             let kind = self.outs[o].kind;
-            if !matches!(
-                kind,
-                OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count
-            ) {
+            if !matches!(kind, OutKind::Min | OutKind::Max | OutKind::Count) {
                 continue;
             }
             let s = self.reduce_regs(o);

@@ -1,8 +1,10 @@
-//! Cutting a pass into chunks. The cut depends only on the domain and the target size (`chunk_rows`),
-//! never on the thread count, so that the lanes of `run` fold the same elements in the same order on
-//! every machine.
+//! Cutting a pass. A full pass is cut into fold units fixed by the domain alone (`Domain::unit_cols`,
+//! `Domain::unit_rows`): each unit is folded whole into one lane, so every partial sum groups the same
+//! elements on every machine, whatever the thread count or tile size. A unit is walked in tiles of rows
+//! (`chunk_rows`, sized from the cache) so that the rows' inputs and partial sums stay in cache while its
+//! columns pass over them; tiles start at multiples of `BLOCK_ROWS` and so regroup nothing.
 
-use crate::kernel::Domain;
+use crate::kernel::{Domain, BLOCK_ROWS};
 
 /// A rectangle of the grid: columns `j0..j1`, rows `i0..i1` of each (clipped to `i <= j` when symmetric).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,62 +28,68 @@ impl Chunk {
             })
             .sum()
     }
+
+    /// This unit's tiles, in row order: its whole width, rows cut at multiples of `tile_rows` (rounded
+    /// up to whole blocks). A symmetric unit's rows end at its last column's diagonal.
+    pub fn tiles(&self, d: Domain, tile_rows: u64) -> impl Iterator<Item = Chunk> + '_ {
+        let step = tile_rows
+            .max(1)
+            .div_ceil(BLOCK_ROWS)
+            .saturating_mul(BLOCK_ROWS);
+        let end = if d.symmetric {
+            self.i1.min(self.j1)
+        } else {
+            self.i1
+        };
+        let mut i = self.i0;
+        std::iter::from_fn(move || {
+            if i >= end {
+                return None;
+            }
+            let next = (i / step).saturating_add(1).saturating_mul(step).min(end);
+            let t = Chunk {
+                i0: i,
+                i1: next,
+                ..*self
+            };
+            i = next;
+            Some(t)
+        })
+    }
 }
 
-/// The chunks of a full pass over `d`: about `target` elements each, and (where columns are shorter than
-/// that) at least `min_cols` columns each. Kernels with row sums ask for wide chunks, since each chunk ends
-/// by flushing its row partials: wide chunks amortise that over many columns.
-pub fn chunks(d: Domain, target: u64, min_cols: u64) -> Vec<Chunk> {
-    let target = target.max(1);
+/// The fold units of a full pass over `d`, in their fixed order: column blocks of `unit_cols`, each cut
+/// into row groups of `unit_rows` (a symmetric block only down to its diagonal).
+pub fn units(d: Domain) -> Vec<Chunk> {
     let mut out = Vec::new();
     if d.rows == 0 || d.cols == 0 {
         return out;
     }
-    let column_len = |j: u64| if d.symmetric { j + 1 } else { d.rows };
-    let mut j = 0;
-    while j < d.cols {
-        let len = column_len(j);
-        if len >= target {
-            let mut i = 0;
-            while i < len {
-                let i1 = (i + target).min(len);
-                out.push(Chunk {
-                    j0: j,
-                    j1: j + 1,
-                    i0: i,
-                    i1,
-                });
-                i = i1;
-            }
-            j += 1;
-        } else {
-            let j0 = j;
-            let mut total = 0;
-            while j < d.cols
-                && (total + column_len(j) <= target.max(column_len(j0)) || j - j0 < min_cols)
-            {
-                total += column_len(j);
-                j += 1;
-            }
-            out.push(Chunk {
-                j0,
-                j1: j,
-                i0: 0,
-                i1: d.rows,
-            });
+    let (w, h) = (d.unit_cols(), d.unit_rows());
+    let mut j0 = 0;
+    while j0 < d.cols {
+        let j1 = (j0 + w).min(d.cols);
+        let rows = if d.symmetric { j1.min(d.rows) } else { d.rows };
+        let mut i0 = 0;
+        while i0 < rows {
+            let i1 = (i0 + h).min(d.rows);
+            out.push(Chunk { j0, j1, i0, i1 });
+            i0 = i1;
         }
+        j0 = j1;
     }
     out
 }
 
-/// The chunks covering column-major positions `start..start + len` of a non-symmetric grid.
+/// The chunks covering column-major positions `start..start + len` of a non-symmetric grid, each a unit
+/// of its own (for stores and regions, whose values do not depend on how they are grouped).
 pub fn range_chunks(d: Domain, start: u64, len: u64) -> Vec<Chunk> {
     let mut out = Vec::new();
     let (mut k, end) = (start, start + len);
     while k < end && d.rows > 0 {
         let (i, j) = (k % d.rows, k / d.rows);
         if i == 0 && end - k >= d.rows {
-            let full = ((end - k) / d.rows).min(d.cols - j);
+            let full = ((end - k) / d.rows).min(d.cols - j).min(d.unit_cols());
             out.push(Chunk {
                 j0: j,
                 j1: j + full,
@@ -121,25 +129,29 @@ mod tests {
         v
     }
 
+    fn tiled(d: Domain, tile_rows: u64) -> Vec<Chunk> {
+        units(d)
+            .iter()
+            .flat_map(|u| u.tiles(d, tile_rows))
+            .collect()
+    }
+
     #[test]
-    fn chunks_cover_every_element_once() {
-        for (rows, cols, sym, target) in [
-            (10, 10, false, 7),
-            (10, 10, true, 7),
-            (1000, 3, false, 256),
-            (5, 1, false, 64),
-            (33, 33, true, 100),
-            (1, 9, false, 4),
+    fn tiles_of_units_cover_every_element_once() {
+        for (rows, cols, sym) in [
+            (10, 10, false),
+            (10, 10, true),
+            (1000, 3, false),
+            (5, 1, false),
+            (700, 700, true),
+            (1, 9, false),
+            (300, 1000, false),
         ] {
             let d = Domain {
                 rows,
                 cols,
                 symmetric: sym,
             };
-            let cs = chunks(d, target, 1);
-            let wide = chunks(d, target, 4);
-            assert_eq!(covered(d, &wide), covered(d, &cs));
-            let got = covered(d, &cs);
             let mut want: Vec<(u64, u64)> = (0..cols)
                 .flat_map(|j| {
                     (0..rows)
@@ -148,9 +160,61 @@ mod tests {
                 })
                 .collect();
             want.sort();
-            assert_eq!(got, want, "{rows}x{cols} sym={sym}");
-            assert_eq!(cs.iter().map(|c| c.visited(sym)).sum::<u64>(), d.visited());
+            for tile_rows in [1, 256, 300, 1 << 30] {
+                let ts = tiled(d, tile_rows);
+                assert_eq!(
+                    covered(d, &ts),
+                    want,
+                    "{rows}x{cols} sym={sym} tile {tile_rows}"
+                );
+                assert_eq!(ts.iter().map(|c| c.visited(sym)).sum::<u64>(), d.visited());
+            }
         }
+    }
+
+    /// Units depend on the domain only, are at most `unit_cols` wide, and start at multiples of the
+    /// block; tiles start at multiples of the block too, so no block of rows is ever split.
+    #[test]
+    fn units_and_tiles_are_aligned_to_blocks() {
+        for (rows, cols, sym) in [
+            (100_000, 100_000, true),
+            (300_000, 1, false),
+            (70_000, 500, false),
+            (10, 1_000_000, false),
+        ] {
+            let d = Domain {
+                rows,
+                cols,
+                symmetric: sym,
+            };
+            let us = units(d);
+            assert!(us.iter().all(|u| u.j1 - u.j0 <= d.unit_cols()));
+            assert!(us.iter().all(|u| u.i0.is_multiple_of(BLOCK_ROWS)));
+            let whole: u64 = us.iter().map(|u| u.visited(sym)).sum();
+            assert_eq!(whole, d.visited(), "{rows}x{cols}");
+            for tile_rows in [256, 5000, 1 << 16] {
+                for u in us.iter().take(50) {
+                    let ts: Vec<Chunk> = u.tiles(d, tile_rows).collect();
+                    assert!(ts
+                        .iter()
+                        .all(|t| t.i0.is_multiple_of(BLOCK_ROWS) && (t.j0, t.j1) == (u.j0, u.j1)));
+                    assert_eq!(
+                        ts.iter().map(|t| t.visited(sym)).sum::<u64>(),
+                        u.visited(sym)
+                    );
+                }
+            }
+        }
+        let long = Domain {
+            rows: 300_000,
+            cols: 1,
+            symmetric: false,
+        };
+        assert_eq!(
+            units(long).len(),
+            5,
+            "a long vector is cut into units of 2^16 rows"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub enum ExecError {
 }
 
 /// How a pass reports progress and learns that it should stop: called on the calling thread about every
-/// 20 ms with (chunks done, chunks total, seconds elapsed); returning false cancels the pass.
+/// 20 ms with (units done, units total, seconds elapsed); returning false cancels the pass.
 pub type Poll<'a> = &'a mut dyn FnMut(usize, usize, f64) -> bool;
 
 /// Runs `work` off the calling thread while the calling thread polls every 20 ms with the `progress`

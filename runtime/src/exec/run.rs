@@ -1,6 +1,7 @@
-//! Running a kernel over a list of chunks: chunk c belongs to lane c mod `LANES`, each lane folds its
-//! chunks in order into its own accumulators, and the lanes are combined in lane order. Small passes run
-//! on the calling thread, large ones on the pool, the largest polled from the calling thread.
+//! Running a kernel over a walk: unit u belongs to lane u mod `LANES`, each lane folds its units in order
+//! (each unit's tiles in row order, then `Layout::finish_unit`) into its own accumulators, and the lanes
+//! are combined in lane order. Small passes run on the calling thread, large ones on the pool, the
+//! largest polled from the calling thread.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -18,16 +19,34 @@ pub const LANES: usize = 16;
 /// Passes larger than this run off the calling thread and are polled.
 const POLLED_ELEMENTS: u64 = 1 << 22;
 
-/// Runs `kernel` over `chunk_list` (a full pass or a range) with `backend`.
+/// What a run covers: fold units in their fixed order (`units`, or `range_chunks` for a range), each
+/// walked in tiles of `tile_rows` rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Walk<'a> {
+    pub units: &'a [Chunk],
+    pub tile_rows: u64,
+}
+
+impl<'a> Walk<'a> {
+    /// Each unit walked as one tile.
+    pub fn whole(units: &'a [Chunk]) -> Walk<'a> {
+        Walk {
+            units,
+            tile_rows: u64::MAX,
+        }
+    }
+}
+
+/// Runs `kernel` over `walk` with `backend`.
 pub fn run(
     kernel: &Kernel,
     backend: &dyn Backend,
-    chunk_list: &[Chunk],
+    walk: Walk<'_>,
     store: Option<&StoreTarget>,
     poll: Option<Poll<'_>>,
 ) -> Result<Vec<OutValue>, ExecError> {
     let program = backend.prepare(kernel);
-    run_prepared(kernel, program.as_ref(), chunk_list, store, poll)
+    run_prepared(kernel, program.as_ref(), walk, store, poll)
 }
 
 /// Runs a program already prepared for `kernel` (so that a caller running many ranges of one kernel
@@ -35,37 +54,39 @@ pub fn run(
 pub fn run_prepared(
     kernel: &Kernel,
     program: &dyn Program,
-    chunk_list: &[Chunk],
+    walk: Walk<'_>,
     store: Option<&StoreTarget>,
     poll: Option<Poll<'_>>,
 ) -> Result<Vec<OutValue>, ExecError> {
     let layout = Layout::of(kernel);
-    let visited: u64 = chunk_list
-        .iter()
-        .map(|c| c.visited(kernel.domain.symmetric))
-        .sum();
+    let d = kernel.domain;
+    let units = walk.units;
+    let visited: u64 = units.iter().map(|c| c.visited(d.symmetric)).sum();
     let cancel = AtomicBool::new(false);
     let done = AtomicUsize::new(0);
     let lane = |l: usize| {
         let mut acc = layout.init(kernel);
-        for c in chunk_list.iter().skip(l).step_by(LANES) {
-            if cancel.load(Ordering::Relaxed) {
-                break;
+        for u in units.iter().skip(l).step_by(LANES) {
+            for t in u.tiles(d, walk.tile_rows) {
+                if cancel.load(Ordering::Relaxed) {
+                    return acc;
+                }
+                program.run(&t, &mut acc, store);
             }
-            program.run(c, &mut acc, store);
+            layout.finish_unit(kernel, (u.j1 - u.j0) as usize, &mut acc);
             done.fetch_add(1, Ordering::Relaxed);
         }
         acc
     };
-    let lanes: Vec<Vec<f64>> = if chunk_list.len() <= 1 || visited < 1 << 15 {
-        (0..LANES.min(chunk_list.len().max(1))).map(lane).collect()
+    let lanes: Vec<Vec<f64>> = if units.len() <= 1 || visited < 1 << 15 {
+        (0..LANES.min(units.len().max(1))).map(lane).collect()
     } else if visited < POLLED_ELEMENTS || poll.is_none() {
         crate::pool::install(|| (0..LANES).into_par_iter().map(lane).collect())
     } else {
         let poll = poll.expect("checked");
         polled(
             || crate::pool::install(|| (0..LANES).into_par_iter().map(lane).collect()),
-            || (done.load(Ordering::Relaxed), chunk_list.len()),
+            || (done.load(Ordering::Relaxed), units.len()),
             poll,
             &cancel,
         )

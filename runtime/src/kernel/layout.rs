@@ -1,6 +1,7 @@
 //! Where a kernel's outputs keep their running state while a lane runs.
 
 use super::{Domain, Kernel, OutKind};
+use crate::summary::Neumaier;
 
 /// The rows whose row-sum partials a chunk may have touched: every row it visits, and in a symmetric
 /// kernel only those above its last column's diagonal (the diagonal and the mirrored halves go to the
@@ -45,16 +46,62 @@ impl Layout {
 
 /// Accumulator slots of an output: compensated sums keep (sum, compensation) pairs, laid out as
 /// `sum[0..m]` then `comp[0..m]` for vectors. Row sums also keep `partial[0..rows]`: elements are added
-/// to it plainly, and a chunk's partials are added to (sum, comp) with compensation when the chunk ends,
+/// to it plainly, and a tile's partials are added to (sum, comp) with compensation when the tile ends,
 /// so the per-element cost is one add while the long sums across columns stay compensated.
+///
+/// Scalar sums and products also keep one running value per column of a fold unit (`column_state`):
+/// blocks of a column fold into its own slot, and the unit's columns fold into the total in column order
+/// when the unit ends (`finish_unit`). So how a unit is cut into tiles never regroups the arithmetic.
 pub fn slots(kind: OutKind, d: Domain) -> usize {
+    let w = d.unit_cols() as usize;
     match kind {
-        OutKind::Sum => 2,
-        OutKind::Prod | OutKind::Min | OutKind::Max | OutKind::Count => 1,
+        OutKind::Sum => 2 + 2 * w,
+        OutKind::Prod => 1 + w,
+        OutKind::Min | OutKind::Max | OutKind::Count => 1,
         OutKind::RowSum => 3 * d.rows as usize,
         OutKind::ColSum => 2 * d.cols as usize,
         OutKind::RowCount | OutKind::RowMin | OutKind::RowMax => d.rows as usize,
         OutKind::ColCount | OutKind::ColMin | OutKind::ColMax => d.cols as usize,
         OutKind::Store => 0,
+    }
+}
+
+/// Where a scalar sum or product keeps its column states, relative to the output's first slot: column c
+/// of the current unit at `column_state + c`, and for a sum its compensation `unit_cols` slots further.
+pub fn column_state(kind: OutKind) -> usize {
+    match kind {
+        OutKind::Sum => 2,
+        OutKind::Prod => 1,
+        other => panic!("{other:?} keeps no column state"),
+    }
+}
+
+impl Layout {
+    /// Folds the column states of a unit `width` columns wide into each scalar sum and product, in column
+    /// order, and resets them.
+    pub fn finish_unit(&self, k: &Kernel, width: usize, acc: &mut [f64]) {
+        let w = k.domain.unit_cols() as usize;
+        for (o, &base) in k.outputs.iter().zip(&self.offsets) {
+            match o.kind {
+                OutKind::Sum => {
+                    let col = base + column_state(o.kind);
+                    let mut s = Neumaier::from_parts(acc[base], acc[base + 1]);
+                    for c in col..col + width {
+                        s.merge(Neumaier::from_parts(
+                            std::mem::take(&mut acc[c]),
+                            std::mem::take(&mut acc[c + w]),
+                        ));
+                    }
+                    (acc[base], acc[base + 1]) = s.parts();
+                }
+                OutKind::Prod => {
+                    let col = base + column_state(o.kind);
+                    for c in col..col + width {
+                        acc[base] *= std::mem::replace(&mut acc[c], 1.0);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ use crate::graph::{BinaryOp, Source, UnaryOp};
 
 pub use analysis::{classify, may_be_nan, Class};
 pub use fold::Fold;
-pub use layout::{partial_rows, slots, Layout};
+pub use layout::{column_state, partial_rows, slots, Layout};
 
 /// Index of an instruction, whose result is the value.
 pub type Value = u32;
@@ -49,7 +49,36 @@ impl Domain {
             self.len()
         }
     }
+
+    /// Columns of a fold unit (`exec::units`). A pass folds each unit whole into one lane, so every
+    /// partial sum is grouped by units, never by tiles or threads: units are fixed by the domain alone.
+    /// Wide enough that flushing a unit's row partials is a small share of its work, and at least
+    /// `UNIT_ELEMENTS` elements where columns are short.
+    pub fn unit_cols(&self) -> u64 {
+        UNIT_COLS
+            .max(UNIT_ELEMENTS.div_ceil(self.rows.max(1)))
+            .min(self.cols.max(1))
+    }
+
+    /// Rows of a fold unit: whole columns of up to 2^18 rows where there are enough column blocks to keep
+    /// every lane busy, 2^16 where there are few (a long vector). Both are multiples of the 256-row
+    /// blocks that backends flush by, so a block never straddles two units.
+    pub fn unit_rows(&self) -> u64 {
+        if self.cols.div_ceil(self.unit_cols()) >= 64 {
+            1 << 18
+        } else {
+            1 << 16
+        }
+    }
 }
+
+/// Columns per fold unit (at least).
+const UNIT_COLS: u64 = 256;
+/// Elements per fold unit (at least, where the grid has them).
+const UNIT_ELEMENTS: u64 = 1 << 16;
+/// Rows per block: backends sum a column's values in plain registers over blocks of this many rows
+/// starting at multiples of it, and flush each block with compensation. Tiles start at multiples of it.
+pub const BLOCK_ROWS: u64 = 256;
 
 /// Which loop variable indexes a dimension of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -70,17 +70,26 @@ fn pick(kernel: &Kernel) -> &'static dyn Backend {
     }
 }
 
-/// Runs `kernel` over `chunks` on the backend [`choose`] picks, polled when a poll is registered.
+/// Runs `kernel` over `walk` on the backend [`choose`] picks, polled when a poll is registered.
 pub fn run(
     kernel: &Kernel,
-    chunks: &[exec::Chunk],
+    walk: exec::Walk<'_>,
     store: Option<&exec::StoreTarget>,
 ) -> Result<Vec<exec::OutValue>, ExecError> {
     let backend = pick(kernel);
     match poll() {
-        Some(mut p) => exec::run(kernel, backend, chunks, store, Some(&mut p)),
-        None => exec::run(kernel, backend, chunks, store, None),
+        Some(mut p) => exec::run(kernel, backend, walk, store, Some(&mut p)),
+        None => exec::run(kernel, backend, walk, store, None),
     }
+}
+
+/// A full pass over `d`: its fold units, walked in tiles of `chunk_rows` rows.
+pub fn full_pass<R>(d: crate::kernel::Domain, f: impl FnOnce(exec::Walk<'_>) -> R) -> R {
+    let units = exec::units(d);
+    f(exec::Walk {
+        units: &units,
+        tile_rows: crate::config::get().chunk_rows,
+    })
 }
 
 /// `kernel` prepared (for the JIT, compiled or found in its cache) once by the backend [`choose`] picks,

@@ -72,7 +72,7 @@ impl StoreEval {
         let outs = exec::run_prepared(
             &self.kernel,
             self.program.as_ref(),
-            &chunks,
+            exec::Walk::whole(&chunks),
             Some(&target),
             None,
         )
@@ -123,12 +123,12 @@ pub fn materialize_into(node: &NodeRef, out: &mut [f64]) -> Result<(), PlanError
         return Ok(());
     }
     let (kernel, checks) = store_kernel(node, false);
-    let chunks = exec::chunks(kernel.domain, config::get().chunk_rows, 1);
     COUNTERS
         .materializations
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let target = StoreTarget::new(out, 0);
-    checks.report(&run(&kernel, &chunks, Some(&target))?);
+    let outs = super::backend::full_pass(kernel.domain, |walk| run(&kernel, walk, Some(&target)))?;
+    checks.report(&outs);
     Ok(())
 }
 
@@ -160,8 +160,14 @@ pub fn map_columns<T: Send>(
         let start = (j * rows) as u64;
         let target = StoreTarget::new(&mut column, start);
         let chunks = exec::range_chunks(kernel.domain, start, rows as u64);
-        let outs = exec::run_prepared(&kernel, program.as_ref(), &chunks, Some(&target), None)
-            .expect("a pass without polling is never cancelled");
+        let outs = exec::run_prepared(
+            &kernel,
+            program.as_ref(),
+            exec::Walk::whole(&chunks),
+            Some(&target),
+            None,
+        )
+        .expect("a pass without polling is never cancelled");
         (f(j, &column), checks.fired(&outs))
     })?;
     let mut fired: Vec<usize> = scored.iter().flat_map(|(_, w)| w.iter().copied()).collect();

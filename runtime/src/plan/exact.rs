@@ -90,7 +90,11 @@ impl<'a> Blocks<'a> {
         }
         let mut buf = vec![0.0; n as usize];
         let chunks = exec::range_chunks(kernel.domain, 0, n);
-        match run(&kernel, &chunks, Some(&StoreTarget::new(&mut buf, 0))) {
+        match run(
+            &kernel,
+            exec::Walk::whole(&chunks),
+            Some(&StoreTarget::new(&mut buf, 0)),
+        ) {
             Ok(outs) => checks.report(&outs),
             Err(e) => {
                 self.error = Some(e.into());
@@ -138,7 +142,8 @@ fn pipelined(
                     buf.resize(len as usize, 0.0);
                     let chunks = exec::range_chunks(kernel.domain, begin, len);
                     let target = StoreTarget::new(&mut buf, begin);
-                    let out = exec::run_prepared(kernel, program, &chunks, Some(&target), None);
+                    let walk = exec::Walk::whole(&chunks);
+                    let out = exec::run_prepared(kernel, program, walk, Some(&target), None);
                     if full.send(out.map(|o| (buf, o))).is_err() {
                         return;
                     }

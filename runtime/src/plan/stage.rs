@@ -11,10 +11,9 @@ use super::backend::{self, Choice};
 use super::lower::{Finish, Lowerer, NanChecks};
 use super::rewrites::Rewrite;
 use super::{bounds, exact, rvalue, PlanError};
-use crate::config;
-use crate::exec::{self, COUNTERS};
+use crate::exec::COUNTERS;
 use crate::graph::{self, Reducer};
-use crate::kernel::{Domain, Kernel, OutKind};
+use crate::kernel::{Domain, Kernel};
 
 /// What one stage does.
 pub struct StagePlan {
@@ -181,20 +180,11 @@ pub fn execute(stage: StagePlan) -> Result<(), PlanError> {
         return Ok(());
     };
     let kernel = &pass.kernel;
-    let row_outputs = kernel
-        .outputs
-        .iter()
-        .any(|o| matches!(o.kind, OutKind::RowSum | OutKind::RowCount));
-    let chunks = exec::chunks(
-        kernel.domain,
-        config::get().chunk_rows,
-        if row_outputs { 64 } else { 1 },
-    );
     COUNTERS.passes.fetch_add(1, Ordering::Relaxed);
     COUNTERS
         .elements
         .fetch_add(kernel.domain.visited(), Ordering::Relaxed);
-    let outs = backend::run(kernel, &chunks, None)?;
+    let outs = backend::full_pass(kernel.domain, |walk| backend::run(kernel, walk, None))?;
     pass.checks.report(&outs);
     for ((r, copies), f) in pass.reducers.iter().zip(&pass.finishes) {
         let v = rvalue::finish(r, f.apply(&outs))?;
