@@ -15,7 +15,7 @@ use crate::frame::Frame;
 pub const DEFAULT_CAPACITY: usize = 256;
 
 /// `fn(frame, j0, j1, i0, i1, acc)`.
-pub type KernelFn = unsafe extern "C" fn(*const Frame, u64, u64, u64, u64, *mut f64);
+pub type KernelFn = unsafe extern "C" fn(*const Frame, u64, u64, u64, u64);
 
 pub struct Compiled {
     /// Touched only when freed; the Mutex makes the compiled code shareable across threads.

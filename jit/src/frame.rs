@@ -11,26 +11,23 @@ pub(crate) struct Frame {
     pub(crate) data: *const *const f64,
     pub(crate) params: *const f64,
     pub(crate) lds: *const u64,
-    pub(crate) offsets: *const u64,
+    /// Per output, `PARTS` addresses in this call's accumulators (`Layout::parts`): computed per call,
+    /// so generated code holds each as one opaque pointer instead of re-deriving it at every access.
+    pub(crate) parts: *const *mut f64,
     pub(crate) rows: u64,
-    pub(crate) cols: u64,
     pub(crate) store: *mut f64,
     pub(crate) store_offset: u64,
-    /// Columns of a fold unit (`Domain::unit_cols`): the stride of scalar outputs' column states.
-    pub(crate) unit_cols: u64,
 }
 
 // Byte offsets of the fields of `Frame`, where generated code loads them (i32: Cranelift's offset type;
-// the frame is 72 bytes, so the casts are exact).
+// the frame is 56 bytes, so the casts are exact).
 pub(crate) const F_DATA: i32 = offset_of!(Frame, data) as i32;
 pub(crate) const F_PARAMS: i32 = offset_of!(Frame, params) as i32;
 pub(crate) const F_LDS: i32 = offset_of!(Frame, lds) as i32;
-pub(crate) const F_OFFSETS: i32 = offset_of!(Frame, offsets) as i32;
+pub(crate) const F_PARTS: i32 = offset_of!(Frame, parts) as i32;
 pub(crate) const F_ROWS: i32 = offset_of!(Frame, rows) as i32;
-pub(crate) const F_COLS: i32 = offset_of!(Frame, cols) as i32;
 pub(crate) const F_STORE: i32 = offset_of!(Frame, store) as i32;
 pub(crate) const F_STORE_OFFSET: i32 = offset_of!(Frame, store_offset) as i32;
-pub(crate) const F_UNIT_COLS: i32 = offset_of!(Frame, unit_cols) as i32;
 
 #[cfg(test)]
 mod tests {
@@ -50,12 +47,10 @@ mod tests {
             (F_DATA, offset_of!(Frame, data)),
             (F_PARAMS, offset_of!(Frame, params)),
             (F_LDS, offset_of!(Frame, lds)),
-            (F_OFFSETS, offset_of!(Frame, offsets)),
+            (F_PARTS, offset_of!(Frame, parts)),
             (F_ROWS, offset_of!(Frame, rows)),
-            (F_COLS, offset_of!(Frame, cols)),
             (F_STORE, offset_of!(Frame, store)),
             (F_STORE_OFFSET, offset_of!(Frame, store_offset)),
-            (F_UNIT_COLS, offset_of!(Frame, unit_cols)),
         ];
         for (constant, offset) in derived {
             assert_eq!(constant as usize, offset);
@@ -71,24 +66,20 @@ mod tests {
             width(|f| &f.data),
             width(|f| &f.params),
             width(|f| &f.lds),
-            width(|f| &f.offsets),
+            width(|f| &f.parts),
             width(|f| &f.rows),
-            width(|f| &f.cols),
             width(|f| &f.store),
             width(|f| &f.store_offset),
-            width(|f| &f.unit_cols),
         ];
         assert!(widths.iter().all(|&w| w == 8), "field widths {widths:?}");
         let mut offsets = [
             F_DATA,
             F_PARAMS,
             F_LDS,
-            F_OFFSETS,
+            F_PARTS,
             F_ROWS,
-            F_COLS,
             F_STORE,
             F_STORE_OFFSET,
-            F_UNIT_COLS,
         ];
         offsets.sort_unstable();
         let tiled: Vec<i32> = (0..offsets.len() as i32).map(|k| 8 * k).collect();

@@ -1,5 +1,5 @@
 //! The Cranelift backend of the runtime's `Backend`: each kernel shape is compiled once into a native
-//! function over `(frame, j0, j1, i0, i1, acc)` and cached by shape (instructions, outputs, symmetry;
+//! function over `(frame, j0, j1, i0, i1)` and cached by shape (instructions, outputs, symmetry;
 //! never sizes or data), so the same computation on new data of any size reuses the code. Knows nothing
 //! of R.
 
@@ -95,10 +95,9 @@ struct JitProgram {
     data: Vec<*const f64>,
     params: Vec<f64>,
     lds: Vec<u64>,
-    offsets: Vec<u64>,
+    /// Offsets of each output's parts in a lane's buffer, `PARTS` per output.
+    parts: Vec<usize>,
     rows: u64,
-    cols: u64,
-    unit_cols: u64,
 }
 
 // SAFETY: the pointers refer to immutable data owned by `_kernel` (sources and memos), read concurrently.
@@ -122,10 +121,10 @@ impl JitProgram {
             data: k.data.iter().map(|d| d.values().as_ptr()).collect(),
             params: k.params.clone(),
             lds,
-            offsets: layout.offsets.iter().map(|&o| o as u64).collect(),
+            parts: (0..k.outputs.len())
+                .flat_map(|o| layout.parts(k, o))
+                .collect(),
             rows: k.domain.rows,
-            cols: k.domain.cols,
-            unit_cols: k.domain.unit_cols(),
             _kernel: k.clone(),
         }
     }
@@ -134,30 +133,26 @@ impl JitProgram {
 impl Program for JitProgram {
     fn run(&self, chunk: &Chunk, acc: &mut [f64], store: Option<&StoreTarget>) {
         let (store_ptr, store_offset) = store.map_or((std::ptr::null_mut(), 0), |s| s.raw());
+        assert!(
+            self.parts.iter().all(|&p| p <= acc.len()),
+            "parts inside the buffer"
+        );
+        let base = acc.as_mut_ptr();
+        let parts: Vec<*mut f64> = self.parts.iter().map(|&p| base.wrapping_add(p)).collect();
         let frame = Frame {
             data: self.data.as_ptr(),
             params: self.params.as_ptr(),
             lds: self.lds.as_ptr(),
-            offsets: self.offsets.as_ptr(),
+            parts: parts.as_ptr(),
             rows: self.rows,
-            cols: self.cols,
             store: store_ptr,
             store_offset,
-            unit_cols: self.unit_cols,
         };
         // SAFETY: the function was compiled for this kernel's shape; the frame's pointers are valid for
-        // the kernel's data, parameters and accumulator layout, the chunk lies inside the domain, `acc`
-        // has the layout's length, and stores go to this chunk's disjoint part of the target.
-        unsafe {
-            (self.compiled.func())(
-                &frame,
-                chunk.j0,
-                chunk.j1,
-                chunk.i0,
-                chunk.i1,
-                acc.as_mut_ptr(),
-            )
-        }
+        // the kernel's data, parameters and accumulator layout (`parts` point into `acc`, which has the
+        // layout's length, as asserted), the chunk lies inside the domain, and stores go to this chunk's
+        // disjoint part of the target.
+        unsafe { (self.compiled.func())(&frame, chunk.j0, chunk.j1, chunk.i0, chunk.i1) }
     }
 }
 
@@ -171,7 +166,7 @@ mod tests {
 
     /// A 5 x 3 kernel whose results depend on every field of the frame: two data slots (`data`), one of
     /// them with a leading dimension larger than the rows (`lds`), two parameters (`params`), outputs
-    /// after the first (`offsets`), a row sum (`rows`), a column sum (`cols`), and a store into a range
+    /// after the first (`parts`), a row sum (`rows`), a column sum (`cols`), and a store into a range
     /// that starts past position 0 (`store`, `store_offset`). Integer values keep every sum exact, so
     /// the JIT must equal the interpreter bit for bit.
     fn every_field_kernel() -> Kernel {

@@ -24,15 +24,6 @@ fn vflags() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
-/// Accumulators an output keeps in registers (one set per width).
-#[derive(Clone, Copy)]
-pub(super) struct Regs {
-    /// Two vector accumulators: the main loop alternates between them so that consecutive additions do
-    /// not wait for each other.
-    pub(super) vec: [Variable; 2],
-    pub(super) scl: Variable,
-}
-
 /// What the generator keeps for one output while it emits the loops.
 pub(super) struct OutState {
     pub(super) kind: OutKind,
@@ -49,9 +40,10 @@ pub(super) struct OutState {
     pub(super) col: Value,
     pub(super) col_comp: Value,
     pub(super) cur: Option<(Value, Value)>,
-    /// Block/chunk partials (Sum, Prod, Min, Max, Count) or column partials (ColSum, ColCount, and the
-    /// mirrored half of RowSum/RowCount in symmetric kernels).
-    pub(super) regs: Regs,
+    /// Two-lane register accumulators (`Gen::sets` of them): block partials (Sum, Prod, ColSum, the
+    /// mirrored half of a symmetric RowSum), tile partials (Min, Max, Count), column partials (ColCount,
+    /// RowCount's mirror). A single value (a row loop's tail, the diagonal) joins lane 0.
+    pub(super) regs: Vec<Variable>,
 }
 
 /// The generator: the function being built, the kernel, and what the loops and outputs share.
@@ -73,9 +65,19 @@ pub(super) struct Gen<'a, 'b> {
     pub(super) store: Value,
     pub(super) store_offset: Value,
     pub(super) outs: Vec<OutState>,
+    /// Accumulator sets per output: two when there are few outputs, so that the row loop alternates
+    /// between them and consecutive additions do not wait for each other; with three or more outputs
+    /// the outputs already interleave, and a second set would only take registers (and spill).
+    pub(super) sets: usize,
     /// Offsets in `splat_slot` of two-lane copies of uniform and column values.
     pub(super) splats: std::collections::HashMap<Value, i32>,
     pub(super) splat_slot: StackSlot,
+    /// Splats already loaded in a block: a block of the row loop folds two or more steps, which share
+    /// one load of each instead of reloading it per step.
+    pub(super) splat_loads: std::collections::HashMap<(i32, Block), Value>,
+    /// The frame's array of data pointers, reloaded at each column's head so that the row loops hold
+    /// them in registers rather than reloading spilled copies at every step.
+    pub(super) data_arr: Value,
 }
 
 impl Gen<'_, '_> {
@@ -108,7 +110,7 @@ impl Gen<'_, '_> {
     pub(super) fn widen(&mut self, x: Value, w: u8) -> Value {
         if w == 2 && self.b.func.dfg.value_type(x) == F64 {
             if let Some(&off) = self.splats.get(&x) {
-                return self.b.ins().stack_load(I64, F64X2, self.splat_slot, off);
+                return self.splat_load(off);
             }
             self.b.ins().splat(F64X2, x)
         } else {
@@ -120,14 +122,22 @@ impl Gen<'_, '_> {
     /// `andpd` with a memory operand (its own lowering of fabs rebuilds the mask at every use).
     pub(super) fn abs(&mut self, x: Value) -> Value {
         if self.b.func.dfg.value_type(x) == F64X2 {
-            let m = self
-                .b
-                .ins()
-                .stack_load(I64, F64X2, self.splat_slot, ABS_MASK_OFFSET);
+            let m = self.splat_load(ABS_MASK_OFFSET);
             self.b.ins().band(x, m)
         } else {
             self.b.ins().fabs(x)
         }
+    }
+
+    /// The two-lane value at `off` in the splat slot, loaded once per block.
+    fn splat_load(&mut self, off: i32) -> Value {
+        let here = self.b.current_block().expect("inside a block");
+        if let Some(&v) = self.splat_loads.get(&(off, here)) {
+            return v;
+        }
+        let v = self.b.ins().stack_load(I64, F64X2, self.splat_slot, off);
+        self.splat_loads.insert((off, here), v);
+        v
     }
 
     /// Splats `x` here (the entry or a column's head) into a stack slot, which the row loops read as a

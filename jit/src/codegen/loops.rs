@@ -38,6 +38,9 @@ impl Gen<'_, '_> {
     /// The loops over one column.
     fn column(&mut self, params: Value, j: Value, i0: Value, i1: Value) {
         self.column_states(j);
+        for d in 0..self.data.len() {
+            self.data[d] = self.b.ins().load(I64, mem(), self.data_arr, (8 * d) as i32);
+        }
         for v in 0..self.k.insts.len() {
             if self.class[v] == Class::Column {
                 let x = self.scalar_inst(v, params, Some(j));
@@ -98,9 +101,7 @@ impl Gen<'_, '_> {
         self.loop_test(quad_head, iv, 4, be, quad_body, vec_head);
 
         self.b.switch_to_block(quad_body);
-        // A second accumulator set hides add latency when there are few outputs; with three or more
-        // the outputs already interleave, and the extra registers would only cause spills.
-        let second = usize::from(self.outs.len() < 3);
+        let second = self.sets - 1;
         let i = self.b.use_var(iv);
         let i2 = self.b.ins().iadd_imm_s(i, 2);
         self.step(i, j, 2, 0);

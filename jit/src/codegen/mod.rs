@@ -28,9 +28,7 @@ use cranelift_module::{FuncId, Linkage, Module};
 
 use lazyshare_runtime::kernel::{classify, Class, Inst, Kernel};
 
-use crate::frame::{
-    F_COLS, F_DATA, F_LDS, F_OFFSETS, F_PARAMS, F_ROWS, F_STORE, F_STORE_OFFSET, F_UNIT_COLS,
-};
+use crate::frame::{F_DATA, F_LDS, F_PARAMS, F_PARTS, F_ROWS, F_STORE, F_STORE_OFFSET};
 use crate::libm::Libm;
 
 use builder::{mem, Gen, ABS_MASK_OFFSET};
@@ -44,7 +42,7 @@ pub fn compile<M: Module>(
     name: &str,
 ) -> Result<FuncId, String> {
     let mut sig = Signature::new(CallConv::SystemV);
-    for _ in 0..6 {
+    for _ in 0..5 {
         sig.params.push(AbiParam::new(I64));
     }
     let id = module
@@ -80,17 +78,15 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
-    let (frame, j0, j1, i0, i1, acc) = (p[0], p[1], p[2], p[3], p[4], p[5]);
+    let (frame, j0, j1, i0, i1) = (p[0], p[1], p[2], p[3], p[4]);
     let ins = |b: &mut FunctionBuilder, off: i32| b.ins().load(I64, mem(), frame, off);
     let data_arr = ins(b, F_DATA);
     let params = ins(b, F_PARAMS);
     let lds_arr = ins(b, F_LDS);
-    let offsets = ins(b, F_OFFSETS);
+    let parts = ins(b, F_PARTS);
     let rows = ins(b, F_ROWS);
-    let cols = ins(b, F_COLS);
     let store = ins(b, F_STORE);
     let store_offset = ins(b, F_STORE_OFFSET);
-    let unit_cols = ins(b, F_UNIT_COLS);
     let data: Vec<Value> = (0..k.data.len())
         .map(|d| b.ins().load(I64, mem(), data_arr, (8 * d) as i32))
         .collect();
@@ -133,8 +129,11 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         store,
         store_offset,
         outs: Vec::new(),
+        sets: if k.outputs.len() < 3 { 2 } else { 1 },
         splats: Default::default(),
         splat_slot,
+        splat_loads: Default::default(),
+        data_arr,
     };
     let mask = g.b.ins().f64const(f64::from_bits(0x7fff_ffff_ffff_ffff));
     let mask = g.b.ins().splat(F64X2, mask);
@@ -148,7 +147,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
             g.fixed[v] = Some(x);
         }
     }
-    g.setup_outputs(acc, offsets, (rows, cols, unit_cols));
+    g.setup_outputs(parts);
     g.columns(params, j0, j1, i0, i1);
     g.flush_partials(i0, i1, j1);
     g.finish_outputs();

@@ -7,9 +7,9 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, F64X2, I64};
 use cranelift_codegen::ir::{InstBuilder, Value};
 
-use lazyshare_runtime::kernel::{self, OutKind};
+use lazyshare_runtime::kernel::{self, OutKind, PARTS};
 
-use super::builder::{mem, Gen, OutState, Regs};
+use super::builder::{mem, Gen, OutState};
 
 /// How values are folded: `w` lanes, `mirror` (rows above the diagonal of a symmetric kernel, standing
 /// for two elements), into vector accumulator `set`.
@@ -32,41 +32,21 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Per output: pointers to its accumulator slots (from the layout's offsets) and its register
+    /// Per output: pointers to its accumulator parts (read from the frame's `parts`) and its register
     /// partials, started at the fold's neutral value.
-    pub(super) fn setup_outputs(
-        &mut self,
-        acc: Value,
-        offsets: Value,
-        dims: (Value, Value, Value),
-    ) {
-        let (rows, cols, unit_cols) = dims;
+    pub(super) fn setup_outputs(&mut self, parts: Value) {
         for (o, out) in self.k.outputs.iter().enumerate() {
-            let off = self.b.ins().load(I64, mem(), offsets, (8 * o) as i32);
-            let ptr = self.addr(acc, off);
-            let m = match out.kind {
-                OutKind::RowSum => rows,
-                OutKind::ColSum => cols,
-                _ => self.b.ins().iconst(I64, 0),
-            };
-            let comp = self.addr(ptr, m);
-            let partial = self.addr(comp, m);
-            let (col, col_comp) = match out.kind {
-                OutKind::Sum | OutKind::Prod => {
-                    let first = kernel::column_state(out.kind) as i64;
-                    let col = self.b.ins().iadd_imm_s(ptr, 8 * first);
-                    (col, self.addr(col, unit_cols))
-                }
-                _ => (ptr, ptr),
-            };
+            let [ptr, comp, partial, col, col_comp] = std::array::from_fn(|p| {
+                let at = (8 * (PARTS * o + p)) as i32;
+                self.b.ins().load(I64, mem(), parts, at)
+            });
             let init = out.kind.fold().neutral();
-            let vec = [self.b.declare_var(F64X2), self.b.declare_var(F64X2)];
-            let scl = self.b.declare_var(F64);
+            let vec: Vec<_> = (0..self.sets).map(|_| self.b.declare_var(F64X2)).collect();
             let s = self.f64c(init);
             let v = self.b.ins().splat(F64X2, s);
-            self.b.def_var(vec[0], v);
-            self.b.def_var(vec[1], v);
-            self.b.def_var(scl, s);
+            for &r in &vec {
+                self.b.def_var(r, v);
+            }
             self.outs.push(OutState {
                 kind: out.kind,
                 skip: out.skip_nan,
@@ -77,7 +57,7 @@ impl Gen<'_, '_> {
                 col,
                 col_comp,
                 cur: None,
-                regs: Regs { vec, scl },
+                regs: vec,
             });
         }
     }
@@ -86,24 +66,39 @@ impl Gen<'_, '_> {
         let init = self.outs[o].kind.fold().neutral();
         let s = self.f64c(init);
         let v = self.b.ins().splat(F64X2, s);
-        let r = self.outs[o].regs;
-        self.b.def_var(r.vec[0], v);
-        self.b.def_var(r.vec[1], v);
-        self.b.def_var(r.scl, s);
+        for r in self.outs[o].regs.clone() {
+            self.b.def_var(r, v);
+        }
+    }
+
+    /// Folds `x` (two lanes, or one, which joins lane 0) into accumulator set `set` of output o.
+    fn fold_reg(&mut self, o: usize, set: usize, x: Value) {
+        let kind = self.outs[o].kind;
+        let x = if self.b.func.dfg.value_type(x) == F64 {
+            let n = self.f64c(kind.fold().neutral());
+            let n = self.b.ins().splat(F64X2, n);
+            self.b.ins().insertlane(n, x, 0)
+        } else {
+            x
+        };
+        let r = self.outs[o].regs[set];
+        let a = self.b.use_var(r);
+        let s = self.fold(kind, a, x);
+        self.b.def_var(r, s);
     }
 
     /// The registers of output o reduced to one scalar (sum, product, min or max of the lanes).
     fn reduce_regs(&mut self, o: usize) -> Value {
-        let r = self.outs[o].regs;
         let kind = self.outs[o].kind;
-        let v0 = self.b.use_var(r.vec[0]);
-        let v1 = self.b.use_var(r.vec[1]);
-        let v = self.fold(kind, v0, v1);
-        let s = self.b.use_var(r.scl);
+        let regs = self.outs[o].regs.clone();
+        let mut v = self.b.use_var(regs[0]);
+        for &r in &regs[1..] {
+            let x = self.b.use_var(r);
+            v = self.fold(kind, v, x);
+        }
         let l0 = self.b.ins().extractlane(v, 0);
         let l1 = self.b.ins().extractlane(v, 1);
-        let l = self.fold(kind, l0, l1);
-        self.fold(kind, l, s)
+        self.fold(kind, l0, l1)
     }
 
     /// `*sum, *comp += x` with Neumaier compensation (scalar or two lanes).
@@ -162,54 +157,27 @@ impl Gen<'_, '_> {
             } else {
                 raw
             };
-            let reg = |g: &mut Self| {
-                let r = g.outs[o].regs;
-                if w == 2 {
-                    r.vec[set]
-                } else {
-                    r.scl
-                }
-            };
             let count = |g: &mut Self| {
                 let one = g.konst(1.0, w);
                 let zero = g.konst(0.0, w);
                 g.sel(nan, zero, one, w)
             };
             match kind {
-                OutKind::Sum | OutKind::ColSum => {
-                    let r = reg(self);
-                    let a = self.b.use_var(r);
-                    let s = self.b.ins().fadd(a, v);
-                    self.b.def_var(r, s);
+                OutKind::Sum | OutKind::ColSum | OutKind::Min | OutKind::Max => {
+                    self.fold_reg(o, set, v);
                 }
                 OutKind::Prod => {
-                    let r = reg(self);
-                    let a = self.b.use_var(r);
                     let f = if mirror { self.b.ins().fmul(v, v) } else { v };
-                    let s = self.b.ins().fmul(a, f);
-                    self.b.def_var(r, s);
-                }
-                OutKind::Min | OutKind::Max => {
-                    let r = reg(self);
-                    let a = self.b.use_var(r);
-                    let s = if kind == OutKind::Min {
-                        self.b.ins().fmin(a, v)
-                    } else {
-                        self.b.ins().fmax(a, v)
-                    };
-                    self.b.def_var(r, s);
+                    self.fold_reg(o, set, f);
                 }
                 OutKind::Count | OutKind::ColCount => {
-                    let r = reg(self);
-                    let a = self.b.use_var(r);
                     let c = count(self);
                     let c = if mirror && kind == OutKind::Count {
                         self.b.ins().fadd(c, c)
                     } else {
                         c
                     };
-                    let s = self.b.ins().fadd(a, c);
-                    self.b.def_var(r, s);
+                    self.fold_reg(o, set, c);
                 }
                 OutKind::RowSum => {
                     let ty = if w == 2 { F64X2 } else { F64 };
@@ -218,10 +186,7 @@ impl Gen<'_, '_> {
                     let n = self.b.ins().fadd(cur, v);
                     self.b.ins().store(mem(), n, pa, 0);
                     if mirror {
-                        let r = reg(self);
-                        let a = self.b.use_var(r);
-                        let s = self.b.ins().fadd(a, v);
-                        self.b.def_var(r, s);
+                        self.fold_reg(o, set, v);
                     }
                 }
                 OutKind::RowCount => {
@@ -232,10 +197,7 @@ impl Gen<'_, '_> {
                     let n = self.b.ins().fadd(cur, c);
                     self.b.ins().store(mem(), n, a, 0);
                     if mirror {
-                        let r = reg(self);
-                        let acc = self.b.use_var(r);
-                        let s = self.b.ins().fadd(acc, c);
-                        self.b.def_var(r, s);
+                        self.fold_reg(o, set, c);
                     }
                 }
                 OutKind::RowMin | OutKind::RowMax | OutKind::ColMin | OutKind::ColMax => {
@@ -275,10 +237,7 @@ impl Gen<'_, '_> {
                 let (p, comp) = self.outs[o].cur.expect("column states");
                 self.neumaier(p, comp, v, 1);
             } else {
-                let r = self.outs[o].regs.scl;
-                let a = self.b.use_var(r);
-                let s = self.b.ins().fadd(a, v);
-                self.b.def_var(r, s);
+                self.fold_reg(o, 0, v);
             }
         }
         let single = Fold {

@@ -76,7 +76,41 @@ pub fn column_state(kind: OutKind) -> usize {
     }
 }
 
+/// The parts of an output's slots, as offsets into a lane's buffer (`Layout::parts`).
+pub const PARTS: usize = 5;
+
 impl Layout {
+    /// Where output `o`'s parts start in a lane's buffer: its values, their compensations, a row sum's
+    /// partials, a scalar's column states and their compensations. A part the output lacks is its first
+    /// slot (never written through).
+    pub fn parts(&self, k: &Kernel, o: usize) -> [usize; PARTS] {
+        let base = self.offsets[o];
+        let kind = k.outputs[o].kind;
+        let m = match kind {
+            OutKind::RowSum => k.domain.rows as usize,
+            OutKind::ColSum => k.domain.cols as usize,
+            _ => 0,
+        };
+        let (col, col_comp) = match kind {
+            OutKind::Sum | OutKind::Prod => {
+                let col = base + column_state(kind);
+                (col, col + k.domain.unit_cols() as usize)
+            }
+            _ => (base, base),
+        };
+        let comp = if kind == OutKind::Sum {
+            base + 1
+        } else {
+            base + m
+        };
+        let partial = if kind == OutKind::RowSum {
+            base + 2 * m
+        } else {
+            base
+        };
+        [base, comp, partial, col, col_comp]
+    }
+
     /// Folds the column states of a unit `width` columns wide into each scalar sum and product, in column
     /// order, and resets them.
     pub fn finish_unit(&self, k: &Kernel, width: usize, acc: &mut [f64]) {

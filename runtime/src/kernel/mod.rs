@@ -19,7 +19,7 @@ use crate::graph::{BinaryOp, Source, UnaryOp};
 
 pub use analysis::{classify, may_be_nan, Class};
 pub use fold::Fold;
-pub use layout::{column_state, partial_rows, slots, Layout};
+pub use layout::{column_state, partial_rows, slots, Layout, PARTS};
 
 /// Index of an instruction, whose result is the value.
 pub type Value = u32;
