@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use lazyshare_runtime::exec::{Backend, Chunk, Program, StoreTarget, COUNTERS};
 use lazyshare_runtime::interp::Interp;
-use lazyshare_runtime::kernel::{Inst, Kernel, Layout, OutKind};
+use lazyshare_runtime::kernel::{Inst, Kernel, Layout, OutKind, PARTS};
 
 use cache::{Cache, Compiled};
 use frame::Frame;
@@ -138,7 +138,18 @@ impl Program for JitProgram {
             "parts inside the buffer"
         );
         let base = acc.as_mut_ptr();
-        let parts: Vec<*mut f64> = self.parts.iter().map(|&p| base.wrapping_add(p)).collect();
+        // On the stack for up to 16 outputs: a pass calls this once per tile.
+        let mut small = [std::ptr::null_mut::<f64>(); 16 * PARTS];
+        let mut large = Vec::new();
+        let parts: &mut [*mut f64] = if self.parts.len() <= small.len() {
+            &mut small[..self.parts.len()]
+        } else {
+            large.resize(self.parts.len(), std::ptr::null_mut());
+            &mut large
+        };
+        for (slot, &p) in parts.iter_mut().zip(&self.parts) {
+            *slot = base.wrapping_add(p);
+        }
         let frame = Frame {
             data: self.data.as_ptr(),
             params: self.params.as_ptr(),

@@ -20,6 +20,14 @@ pub(super) fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// Flags of loads of the kernel's inputs (data and parameters), which nothing writes during a pass:
+/// read-only loads are pure to Cranelift's optimiser, which then places each next to its use instead
+/// of keeping every load of a block at its top, where their results held registers until the block's
+/// arithmetic (and spilled).
+pub(super) fn input() -> MemFlagsData {
+    mem().with_readonly()
+}
+
 fn vflags() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
@@ -72,9 +80,6 @@ pub(super) struct Gen<'a, 'b> {
     /// Offsets in `splat_slot` of two-lane copies of uniform and column values.
     pub(super) splats: std::collections::HashMap<Value, i32>,
     pub(super) splat_slot: StackSlot,
-    /// Splats already loaded in a block: a block of the row loop folds two or more steps, which share
-    /// one load of each instead of reloading it per step.
-    pub(super) splat_loads: std::collections::HashMap<(i32, Block), Value>,
     /// The frame's array of data pointers, reloaded at each column's head so that the row loops hold
     /// them in registers rather than reloading spilled copies at every step.
     pub(super) data_arr: Value,
@@ -129,15 +134,10 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// The two-lane value at `off` in the splat slot, loaded once per block.
+    /// The two-lane value at `off` in the splat slot (Cranelift shares one load between the steps of a
+    /// block).
     fn splat_load(&mut self, off: i32) -> Value {
-        let here = self.b.current_block().expect("inside a block");
-        if let Some(&v) = self.splat_loads.get(&(off, here)) {
-            return v;
-        }
-        let v = self.b.ins().stack_load(I64, F64X2, self.splat_slot, off);
-        self.splat_loads.insert((off, here), v);
-        v
+        self.b.ins().stack_load(I64, F64X2, self.splat_slot, off)
     }
 
     /// Splats `x` here (the entry or a column's head) into a stack slot, which the row loops read as a

@@ -98,16 +98,20 @@ impl Gen<'_, '_> {
         self.b.def_var(iv, bs);
         self.b.ins().jump(quad_head, &[]);
 
-        self.loop_test(quad_head, iv, 4, be, quad_body, vec_head);
+        // The main loop: with two accumulator sets, two steps per iteration, one into each; with one,
+        // a single step (two steps would only hold twice the values in registers at once: Cranelift
+        // issues a block's loads before its arithmetic).
+        let per = 2 * self.sets as i64;
+        self.loop_test(quad_head, iv, per, be, quad_body, vec_head);
 
         self.b.switch_to_block(quad_body);
-        let second = self.sets - 1;
         let i = self.b.use_var(iv);
-        let i2 = self.b.ins().iadd_imm_s(i, 2);
-        self.step(i, j, 2, 0);
-        self.step(i2, j, 2, second);
-        let i4 = self.b.ins().iadd_imm_s(i, 4);
-        self.b.def_var(iv, i4);
+        for set in 0..self.sets {
+            let at = self.b.ins().iadd_imm_s(i, 2 * set as i64);
+            self.step(at, j, 2, set);
+        }
+        let next = self.b.ins().iadd_imm_s(i, per);
+        self.b.def_var(iv, next);
         self.b.ins().jump(quad_head, &[]);
 
         self.loop_test(vec_head, iv, 2, be, vec_body, tail);

@@ -132,7 +132,6 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         sets: if k.outputs.len() < 3 { 2 } else { 1 },
         splats: Default::default(),
         splat_slot,
-        splat_loads: Default::default(),
         data_arr,
     };
     let mask = g.b.ins().f64const(f64::from_bits(0x7fff_ffff_ffff_ffff));

@@ -30,8 +30,14 @@ impl Chunk {
     }
 
     /// This unit's tiles, in row order: its whole width, rows cut at multiples of `tile_rows` (rounded
-    /// up to whole blocks). A symmetric unit's rows end at its last column's diagonal.
+    /// up to whole blocks). A symmetric unit's rows end at its last column's diagonal. A unit of one
+    /// column is one tile: no other column comes back to its rows, so there is nothing to keep in cache.
     pub fn tiles(&self, d: Domain, tile_rows: u64) -> impl Iterator<Item = Chunk> + '_ {
+        let tile_rows = if self.j1 - self.j0 <= 1 {
+            u64::MAX
+        } else {
+            tile_rows
+        };
         let step = tile_rows
             .max(1)
             .div_ceil(BLOCK_ROWS)
