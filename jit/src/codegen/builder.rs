@@ -20,14 +20,6 @@ pub(super) fn mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-/// Flags of loads of the kernel's inputs (data and parameters), which nothing writes during a pass:
-/// read-only loads are pure to Cranelift's optimiser, which then places each next to its use instead
-/// of keeping every load of a block at its top, where their results held registers until the block's
-/// arithmetic (and spilled).
-pub(super) fn input() -> MemFlagsData {
-    mem().with_readonly()
-}
-
 fn vflags() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }

@@ -10,13 +10,13 @@ use cranelift_codegen::ir::{InstBuilder, Value};
 use lazyshare_runtime::graph::{BinaryOp, UnaryOp, NA_REAL};
 use lazyshare_runtime::kernel::{Class, Idx, Inst};
 
-use super::builder::{input, Gen};
+use super::builder::{mem, Gen};
 
 impl Gen<'_, '_> {
     /// A value that does not depend on i: uniform (j = None) or for column j.
     pub(super) fn scalar_inst(&mut self, v: usize, params: Value, j: Option<Value>) -> Value {
         match self.k.insts[v] {
-            Inst::Param(p) => self.b.ins().load(F64, input(), params, (8 * p) as i32),
+            Inst::Param(p) => self.b.ins().load(F64, mem(), params, (8 * p) as i32),
             Inst::Const(bits) => self.f64c(f64::from_bits(bits)),
             Inst::Load { data, row, col, .. } => {
                 let jj = j.unwrap_or_else(|| self.b.ins().iconst(I64, 0));
@@ -27,7 +27,7 @@ impl Gen<'_, '_> {
                 let cl = self.b.ins().imul(c, ld);
                 let index = self.b.ins().iadd(r, cl);
                 let a = self.addr(self.data[data as usize], index);
-                self.b.ins().load(F64, input(), a, 0)
+                self.b.ins().load(F64, mem(), a, 0)
             }
             Inst::Unary(op, a) => {
                 let x = self.fixed[a as usize].expect("operand computed");
@@ -207,7 +207,7 @@ impl Gen<'_, '_> {
                         let cl = self.b.ins().imul(c, ld);
                         let index = self.b.ins().iadd(i, cl);
                         let a = self.addr(base, index);
-                        self.b.ins().load(ty, input(), a, 0)
+                        self.b.ins().load(ty, mem(), a, 0)
                     } else {
                         let mut lanes = Vec::new();
                         for l in 0..w {
@@ -217,7 +217,7 @@ impl Gen<'_, '_> {
                             let cl = self.b.ins().imul(c, ld);
                             let index = self.b.ins().iadd(r, cl);
                             let a = self.addr(base, index);
-                            lanes.push(self.b.ins().load(F64, input(), a, 0));
+                            lanes.push(self.b.ins().load(F64, mem(), a, 0));
                         }
                         self.pack(&lanes)
                     }
@@ -230,7 +230,7 @@ impl Gen<'_, '_> {
                         let cl = self.b.ins().imul_imm_s(ld, c);
                         let index = self.b.ins().iadd(i, cl);
                         let a = self.addr(base, index);
-                        let xi = self.b.ins().load(ty, input(), a, 0);
+                        let xi = self.b.ins().load(ty, mem(), a, 0);
                         let xj = self.point_j[v][c as usize];
                         let xj = self.widen(xj, w);
                         let d = self.b.ins().fsub(xi, xj);
