@@ -4,7 +4,7 @@
 //! differential test's grids are small and fit in one), with NaNs, mirrored symmetric passes, row and
 //! column sums, totals and products. Across the two backends the values agree to rounding.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use lazyshare_runtime::config::{self, Thresholds};
 use lazyshare_runtime::graph::{self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Shape, Source};
@@ -140,6 +140,9 @@ fn workloads() -> Vec<Workload> {
     ]
 }
 
+/// The thresholds are one per process: each test holds this while it sets and uses them.
+static CONFIG: Mutex<()> = Mutex::new(());
+
 fn configure(jit: bool, tile_rows: u64, threads: usize) {
     config::set(Thresholds {
         jit_min_work: if jit { 0.0 } else { f64::INFINITY },
@@ -154,6 +157,7 @@ fn configure(jit: bool, tile_rows: u64, threads: usize) {
 
 #[test]
 fn results_do_not_depend_on_tiles_or_threads() {
+    let _config = CONFIG.lock().unwrap_or_else(|e| e.into_inner());
     plan::set_jit(Box::new(lazyshare_jit::Jit::default()));
     for (name, work) in workloads() {
         let mut per_backend = Vec::new();
@@ -184,5 +188,29 @@ fn results_do_not_depend_on_tiles_or_threads() {
                 assert!(close, "{name}: interpreter {x} and JIT {y}");
             }
         }
+    }
+}
+
+/// A pass is cut by its domain alone, so outputs that join it (reducers R merely holds) never regroup
+/// the sums of the ones asked for.
+#[test]
+fn joining_outputs_do_not_change_a_pass() {
+    let _config = CONFIG.lock().unwrap_or_else(|e| e.into_inner());
+    plan::set_jit(Box::new(lazyshare_jit::Jit::default()));
+    for jit in [false, true] {
+        configure(jit, 768, 2);
+        let m = || src(noise(1000 * 700, 8), Shape::matrix(1000, 700));
+        let alone = values(&[graph::reduce(ReduceOp::ColSums, &m(), false)]);
+        let x = m();
+        let held = graph::reduce(ReduceOp::RowSums, &x, false);
+        graph::register_root(&held);
+        let cols = graph::reduce(ReduceOp::ColSums, &x, false);
+        let joined = values(&[cols]);
+        match &held.expr {
+            Expr::Reduced(r) => assert!(r.is_done(), "the held row sums joined the pass"),
+            _ => unreachable!(),
+        }
+        let bits = |v: &[Vec<f64>]| v[0].iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        assert_eq!(bits(&alone), bits(&joined), "jit {jit}");
     }
 }
