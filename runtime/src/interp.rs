@@ -220,7 +220,7 @@ impl Program for InterpProgram {
 }
 
 impl InterpProgram {
-    /// Adds the chunk's plain row-sum partials to the compensated sums and clears them.
+    /// Adds the tile's plain row-sum partials to the compensated sums and clears them.
     fn flush_partials(&self, chunk: &Chunk, acc: &mut [f64]) {
         let k = &self.kernel;
         let m = k.domain.rows as usize;

@@ -1,6 +1,7 @@
-//! Loops: the walk over a chunk of the grid. The chunk's columns one by one; in each, the column's
-//! invariant values once, then its rows in blocks of `BLOCK`: four rows at a time (two f64x2 steps), then
-//! two, then a scalar tail, each block ending with a flush of the register partials. A symmetric kernel
+//! Loops: the walk over a tile of the grid. The tile's columns one by one; in each, the column's
+//! invariant values once, then its rows in blocks of `BLOCK_ROWS`: four rows at a time (two f64x2 steps
+//! into two accumulator sets) or two (one set), then a single row, each block ending with a flush of the
+//! register partials. A symmetric kernel
 //! stops the rows before the diagonal (each standing for a mirrored pair) and visits the diagonal
 //! element once.
 

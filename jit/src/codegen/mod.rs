@@ -1,4 +1,4 @@
-//! Kernel IR to Cranelift IR. The generated function walks the chunk's columns; in each it evaluates
+//! Kernel IR to Cranelift IR. The generated function walks a tile's columns; in each it evaluates
 //! column-invariant values once, then the rows in blocks: two elements at a time as f64x2 with a scalar
 //! tail. Per-element results go straight into register accumulators (block partials flushed with
 //! Neumaier compensation into the lane's accumulator memory), row sums into the accumulator vectors with
@@ -72,7 +72,7 @@ pub fn compile<M: Module>(
 }
 
 /// The function body: the entry block reads the frame, evaluates the uniform values and sets up the
-/// outputs; then the column loop; then the chunk's last flushes.
+/// outputs; then the column loop; then the tile's last flushes.
 fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);

@@ -1,7 +1,8 @@
-//! Outputs: the accumulators a kernel folds its values into. Scalar reductions fold in registers and are
-//! flushed per block of rows with Neumaier compensation; row sums add into a per-chunk partial vector
-//! flushed with compensation when the chunk ends; column sums fold in registers per column; stores go
-//! straight to the target. Symmetric kernels fold each off-diagonal value for two elements.
+//! Outputs: the accumulators a kernel folds its values into. Sums and products fold in registers and are
+//! flushed per block of rows (blocks start at fixed rows) into their column's state, sums with Neumaier
+//! compensation; row sums add into a per-tile partial vector flushed with compensation when the tile
+//! ends; stores go straight to the target. Symmetric kernels fold each off-diagonal value for two
+//! elements. So the grouping of every addition is fixed by the domain, whatever the tiles.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, F64X2, I64};
@@ -331,7 +332,7 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Adds the chunk's plain row-sum partials to the compensated sums (kernel::partial_rows) and clears
+    /// Adds the tile's plain row-sum partials to the compensated sums (kernel::partial_rows) and clears
     /// them, two rows at a time.
     pub(super) fn flush_partials(&mut self, i0: Value, i1: Value, j1: Value) {
         let outs: Vec<usize> = (0..self.outs.len())

@@ -1,4 +1,4 @@
-//! What a backend implements: it prepares a kernel once into a `Program`, which then folds any chunk of
+//! What a backend implements: it prepares a kernel once into a `Program`, which then folds any tile of
 //! the grid into one lane's accumulators. The interpreter (`crate::interp`) and the JIT (crate
 //! `lazyshare-jit`) are the two backends; `run` drives either without knowing which.
 

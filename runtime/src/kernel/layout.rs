@@ -3,7 +3,7 @@
 use super::{Domain, Kernel, OutKind};
 use crate::summary::Neumaier;
 
-/// The rows whose row-sum partials a chunk may have touched: every row it visits, and in a symmetric
+/// The rows whose row-sum partials a tile may have touched: every row it visits, and in a symmetric
 /// kernel only those above its last column's diagonal (the diagonal and the mirrored halves go to the
 /// columns' own sums directly).
 pub fn partial_rows(d: Domain, i0: u64, i1: u64, j1: u64) -> std::ops::Range<u64> {
