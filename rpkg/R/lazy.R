@@ -120,10 +120,14 @@ realize <- function(x, limit = 1e6) {
 #'   JIT paid off from about 2e6; [lazy_tune()] measures yours.
 #' @param max_depth Deepest expression kept deferred; deeper ones have their
 #'   operands materialised (keeps loops like `x <- sqrt(x - mean(x))` cheap).
-#' @param chunk_rows Elements per work chunk: the unit of parallel work,
-#'   interrupt checks and progress. Results do not depend on the thread
-#'   count; another `chunk_rows` groups the additions of row sums (and
-#'   compensated sums) differently, which can change their last bits.
+#' @param chunk_rows Rows per tile (rounded up to a multiple of 256): a
+#'   pass walks each block of columns over one tile of rows at a time, so
+#'   that those rows' inputs and partial sums stay in cache, and checks for
+#'   interrupts between tiles. The default comes from the L2 cache size the
+#'   system reports (its bytes over 96, between 1024 and 65536); a value at
+#'   least a grid's number of rows walks whole columns (untiled). Results
+#'   do not depend on it, bit for bit: parallel work is cut into units
+#'   fixed by the shape of the pass, whose sums tiles never regroup.
 #' @param max_materialize Largest result, in bytes, that may be materialised;
 #'   larger requests are errors that say how much memory they would need.
 #' @param progress Show progress on passes longer than about 2 seconds: on

@@ -71,8 +71,9 @@
 #'
 #' @section Options:
 #' [lazy_options()] sets the thresholds of the runtime: threads, when work
-#' is deferred or compiled, chunk sizes, the materialisation limit, progress
-#' and R-exact sums; [lazy_tune()] measures them on this machine.
+#' is deferred or compiled, rows per tile of a pass, the materialisation
+#' limit, progress and R-exact sums; [lazy_tune()] measures them on this
+#' machine.
 #'
 #' @section More than one host:
 #' [memApply()] spans hosts of a PSOCK cluster or a `future` plan, one copy

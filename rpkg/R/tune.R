@@ -20,14 +20,18 @@
 #'   expression and its reducers (`max`, `min`, `sum`) into one fused pass
 #'   beats computing each operation at once, which is what happens below
 #'   the threshold. Plain R on ordinary vectors is timed too, for reference.
-#' * `chunk_rows`: among chunk sizes that give each thread at least 4
-#'   chunks of a large fused pass and run it within 10 percent of the
-#'   fastest, the one nearest the current value.
-#' * `threads`: among thread counts that run that pass within 5 percent of
-#'   the fastest, the one nearest the current count (`0`, all cores, when
-#'   that is all of them).
+#' * `chunk_rows`: the rows per tile of a pass. The row means and the mean
+#'   of the distances between random points in the plane (20,000 points
+#'   quick, 40,000 full), one fused pass over half the distance matrix, are
+#'   timed with tiles of 2^10 to 2^16 rows and with the current value;
+#'   among those within 10 percent of the fastest, the one nearest the
+#'   current value. Only speed depends on it, never results.
+#' * `threads`: among thread counts that run a large fused elementwise pass
+#'   (a chain of 8 operations over 2^21 values quick, 2^23 full) within 5
+#'   percent of the fastest, the one nearest the current count (`0`, all
+#'   cores, when that is all of them).
 #'
-#' Where the measurements leave a choice (chunk sizes and thread counts
+#' Where the measurements leave a choice (tile sizes and thread counts
 #' that run about as fast), the one nearest the current value is taken, so
 #' that settings move only as far as it matters on this machine.
 #'
@@ -48,8 +52,8 @@
 #' @return A data frame of class `lazy_tune`, one row per measurement:
 #'   `what` (the threshold it informs), `variant` (`"interp"`, `"jit"` or
 #'   `"compile"`; `"eager"`, `"at_once"` or `"deferred"`; or the backend of
-#'   a chunk or thread run), `kernel` (the workload), `length` (elements of
-#'   the pass, or of the vector), `work` (the planner's element-operations),
+#'   a tile or thread run), `kernel` (the workload), `length` (elements
+#'   the pass visits, or of the vector), `work` (the planner's element-operations),
 #'   `setting` (the `chunk_rows` or `threads` value run), `seconds` (median
 #'   seconds per run) and `reps` (repeats). Attributes: `recommended` (a
 #'   named list, the values to give [lazy_options()]), `current` (the values
@@ -120,21 +124,18 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
     rec$defer_min_len <- defer$recommended
     basis[["defer_min_len"]] <- defer$basis
   }
-  if (any(c("chunk_rows", "threads") %in% measure)) {
-    pass <- tune_pass_setup(plan, say)
-    if ("chunk_rows" %in% measure) {
-      chunk <- tune_chunks(plan, pass, old$chunk_rows, say)
-      parts$chunk <- chunk$rows
-      rec$chunk_rows <- chunk$recommended
-      basis[["chunk_rows"]] <- chunk$basis
-    }
-    lazy_options(chunk_rows = if (is.null(rec$chunk_rows)) old$chunk_rows else rec$chunk_rows)
-    if ("threads" %in% measure) {
-      threads <- tune_threads(plan, pass, old$threads, say)
-      parts$threads <- threads$rows
-      rec$threads <- threads$recommended
-      basis[["threads"]] <- threads$basis
-    }
+  if ("chunk_rows" %in% measure) {
+    tiles <- tune_tiles(plan, old$chunk_rows, say)
+    parts$tiles <- tiles$rows
+    rec$chunk_rows <- tiles$recommended
+    basis[["chunk_rows"]] <- tiles$basis
+  }
+  lazy_options(chunk_rows = if (is.null(rec$chunk_rows)) old$chunk_rows else rec$chunk_rows)
+  if ("threads" %in% measure) {
+    threads <- tune_threads(plan, tune_pass_setup(plan), old$threads, say)
+    parts$threads <- threads$rows
+    rec$threads <- threads$recommended
+    basis[["threads"]] <- threads$basis
   }
 
   restore()
@@ -153,15 +154,18 @@ lazy_tune <- function(quick = FALSE, apply = FALSE,
 }
 
 # Sizes and repeats. Works are chosen around the default jit_min_work (1e7) and lengths around the
-# default defer_min_len (4096), each spanning two orders of magnitude or more on either side.
+# default defer_min_len (4096), each spanning two orders of magnitude or more on either side. Tile sizes
+# span the default's range (1024 to 65536 rows, from the cache); the tiled pass takes a few tenths of a
+# second, so it is repeated fewer times.
 tune_plan <- function(quick) {
   if (quick) {
     list(reps = 5L, batch = 0.01, ops = c(4L, 8L, 16L), compiles = 5L, work = 10^seq(5, 7.5, by = 0.5),
-         max_len = 2^21, lengths = 4^(3:10), pass_len = 2^21, chunks = 4^(5:10))
+         max_len = 2^21, lengths = 4^(3:10), pass_len = 2^21, tile_points = 20000, tiles = 2^(10:16),
+         tile_reps = 3L)
   } else {
     list(reps = 9L, batch = 0.05, ops = c(2L, 4L, 8L, 16L), compiles = 8L,
          work = 10^seq(4.5, 8, by = 0.25), max_len = 2^23, lengths = 2^(6:22), pass_len = 2^23,
-         chunks = 2^(8:22))
+         tile_points = 40000, tiles = 2^(10:16), tile_reps = 5L)
   }
 }
 
@@ -396,9 +400,9 @@ tune_defer <- function(plan, say) {
   list(rows = do.call(rbind, rows), recommended = recommended, basis = basis)
 }
 
-# The large fused pass the chunk and thread runs time: a fresh 8-operation kernel over `pass_len` values,
-# on the backend the jit_min_work in force picks for it.
-tune_pass_setup <- function(plan, say) {
+# The large fused pass the thread runs time: a fresh 8-operation kernel over `pass_len` values, on the
+# backend the jit_min_work in force picks for it.
+tune_pass_setup <- function(plan) {
   x <- lazy(stats::runif(plan$pass_len, -1, 1))
   f <- tune_shape(8L)
   f(x)
@@ -413,25 +417,34 @@ tune_pick <- function(settings, seconds, current, tolerance) {
   settings[ok][which.min(abs(log(settings[ok]) - log(current)))]
 }
 
-# Chunk sizes that leave a thread fewer than 4 chunks of a pass of `len` elements (and fewer still of
-# smaller passes); the smallest size measured always counts as enough.
-tune_few_chunks <- function(chunks, len, cores) {
-  chunks > max(min(chunks), len / (4 * cores))
+# The pass the tile runs time: the row means and the mean of the distances between the rows of `p`, which
+# forcing the row means computes in one symmetric pass. Each call builds its reducers afresh, so nothing is
+# read from a memo cell. Every column of the grid visits the rows above its diagonal, so the rows' points
+# and row sums are what a tile keeps in cache while a fold unit's columns pass over it.
+tune_tiled_pass <- function(p) {
+  d <- as.matrix(dist(p))
+  m <- rowMeans(d)
+  mm <- mean(d)
+  m <- materialize(m)
+  c(materialize(mm), m[[1L]])
 }
 
-tune_chunks <- function(plan, pass, current, say) {
-  say("chunk sizes: %d sizes on a %.2g-element pass", length(plan$chunks), plan$pass_len)
-  variants <- lapply(plan$chunks, function(ch) {
-    list(setup = function() lazy_options(chunk_rows = ch), run = function() pass$f(pass$x))
+tune_tiles <- function(plan, current, say) {
+  n <- plan$tile_points
+  tiles <- sort(unique(c(plan$tiles, current)))
+  say("rows per tile: %d sizes on a symmetric pass over the distances of %d points", length(tiles), n)
+  p <- lazy(matrix(stats::runif(2 * n), n))
+  k <- tune_kernel(tune_tiled_pass, p)
+  variants <- lapply(tiles, function(rows) {
+    list(setup = function() lazy_options(chunk_rows = rows), run = function() tune_tiled_pass(p))
   })
-  t <- tune_race(variants, plan$reps, plan$batch)
-  eligible <- !tune_few_chunks(plan$chunks, plan$pass_len, tune_cores())
-  recommended <- tune_pick(plan$chunks[eligible], t[eligible], current, 0.1)
-  basis <- sprintf(paste0("nearest the current value among chunks within 10%% of the fastest ",
-                          "(%.3g ms per %.2g-element pass, %s) that give each thread 4 chunks or more"),
-                   min(t[eligible]) * 1e3, plan$pass_len, pass$backend)
-  rows <- tune_row("chunk_rows", pass$backend, pass$label, plan$pass_len, pass$work, plan$chunks,
-                   unname(t), plan$reps)
+  t <- tune_race(variants, plan$tile_reps, plan$batch)
+  recommended <- tune_pick(tiles, t, current, 0.1)
+  basis <- sprintf(paste0("rows per tile nearest the current value among those within 10%% of the fastest ",
+                          "(%.3g ms per pass over the %.3g distances of %d points, %s)"),
+                   min(t) * 1e3, k$elements, n, k$backend)
+  rows <- tune_row("chunk_rows", k$backend, sprintf("rowMeans + mean of dist, %d points", n), k$elements,
+                   k$work, tiles, unname(t), plan$tile_reps)
   list(rows = rows, recommended = recommended, basis = basis)
 }
 
@@ -497,8 +510,8 @@ plot.lazy_tune <- function(x, ...) {
     switch(s,
       jit_min_work = tune_plot_jit(d, attr(x, "jit_fits")),
       defer_min_len = tune_plot_defer(d),
-      chunk_rows = tune_plot_setting(d, "chunk_rows (elements per chunk)", log = "xy", attr(x, "cores")),
-      threads = tune_plot_setting(d, "threads", log = "y", attr(x, "cores")))
+      chunk_rows = tune_plot_setting(d, "chunk_rows (rows per tile)", log = "xy"),
+      threads = tune_plot_setting(d, "threads", log = "y"))
     tune_mark(rec[[s]], cur[[s]], s, attr(x, "cores"))
   }
   graphics::mtext(sprintf("lazy_tune (%s run, %d cores): solid = recommended, dotted = current",
@@ -568,19 +581,13 @@ tune_plot_defer <- function(d) {
                    pch = 20, legend = c("plain R (eager)", "lazy, computed at once", "lazy, deferred"))
 }
 
-# Milliseconds per pass against a setting (chunk_rows or threads). Chunks too large to give each thread
-# 4 chunks of the pass, which the recommendation passes over, are drawn open.
-tune_plot_setting <- function(d, xlab, log, cores) {
+# Milliseconds per pass against a setting (chunk_rows or threads).
+tune_plot_setting <- function(d, xlab, log) {
   d <- d[order(d$setting), , drop = FALSE]
   threads <- d$what[1] == "threads"
-  few <- !threads & tune_few_chunks(d$setting, d$length, cores)
-  graphics::plot(d$setting, 1e3 * d$seconds, type = "b", pch = ifelse(few, 1, 19), log = log, xlab = xlab,
+  graphics::plot(d$setting, 1e3 * d$seconds, type = "b", pch = 19, log = log, xlab = xlab,
                  ylab = "ms per pass", col = tune_colors[["jit"]], xaxt = if (threads) "n" else "s",
                  main = sprintf("%s: %.2g-element pass (%s, %s)", d$what[1], d$length[1], d$kernel[1],
                                 d$variant[1]))
   if (threads) graphics::axis(1, at = d$setting)
-  if (any(few)) {
-    graphics::legend("top", bty = "n", cex = 0.75, pch = 1, col = tune_colors[["jit"]],
-                     legend = "fewer than 4 chunks per thread")
-  }
 }

@@ -1,10 +1,12 @@
-# Numerics under load: fused reducers give the same bits on 1, 2 and 4 threads and on repeated runs, stay
-# within rounding of each other across chunk sizes, and a fused sum of 1e10 terms is within 1e-12 of an
-# exact reference.
+# Numerics under load: fused reducers give the same bits on 1, 2 and 4 threads, on repeated runs and for
+# every tile size (chunk_rows), and a fused sum of 1e10 terms is within 1e-12 of an exact reference.
 
+# Tiles of 1024 and 4096 rows cut each fold unit of X (5 columns x 65,536 rows) into 64 and 16 tiles, and
+# the fold units of a symmetric pass over the distances of Z's 9000 points (256 columns each, down to the
+# diagonal) into up to 9 and 3; tiles of 10^6 rows leave every unit whole.
 set.seed(17)
 X <- matrix(rnorm(400000 * 5) * 10^runif(5, -3, 3), 400000, 5)
-Z <- matrix(rnorm(3000 * 3), 3000, 3)
+Z <- matrix(rnorm(9000 * 3), 9000, 3)
 u <- rnorm(20000)
 w <- u^2 + rnorm(20000)
 
@@ -16,47 +18,28 @@ fused_results <- function() {
   m <- rowMeans(D)
   A <- sweep(sweep(D, 1, m), 2, m) + mean(D)
   list(sum = materialize(sum(lx)), mean = materialize(mean(lx * 2)), rowMeans = materialize(rowMeans(lx)),
-       colSums = materialize(colSums(lx^2)), dcor_uni = dcor(u, w),
-       dcor_multi = dcor(Z, Z[, 1]^2 + X[1:3000, 1:2], method = "streaming"),
+       colSums = materialize(colSums(lx^2)), prod = materialize(prod(1 + lx / 1e7)),
+       dcor_uni = dcor(u, w), dcor_multi = dcor(Z, Z[, 1]^2 + X[1:9000, 1:2], method = "streaming"),
        dist_rowMeans = materialize(m), dist_mean = materialize(mean(D)), dcov2 = materialize(mean(A * A)),
        dist_pow_sum = materialize(sum(D^1.5)))
 }
 
-test_that("fused sums, means, row and column sums, dcor and dist reducers are identical across threads and runs", {
+test_that("fused reducers are identical across tile sizes, threads and runs", {
   old <- lazy_options(exact_sums = FALSE)
   on.exit(do.call(lazy_options, old[c("threads", "chunk_rows", "exact_sums")]))
-  for (chunk in c(65536, 4096, 1e6)) {
-    ref <- NULL
-    for (threads in c(1, 2, 4, 2)) {
-      lazy_options(threads = threads, chunk_rows = chunk)
-      passes <- lazy_stats()$passes
-      r <- fused_results()
-      expect_gt(lazy_stats()$passes - passes, 3)   # computed again, not read from memo cells
-      if (is.null(ref)) ref <- r
-      for (k in names(r)) {
-        expect_identical(r[[k]], ref[[k]], label = sprintf("%s (threads %d, chunk_rows %g)", k, threads, chunk))
-      }
-    }
-  }
-})
-
-test_that("chunk sizes change sums only within rounding of their terms", {
-  old <- lazy_options(exact_sums = FALSE)
-  on.exit(do.call(lazy_options, old[c("chunk_rows", "exact_sums")]))
-  # A chunk's row partials are plain sums of its columns, so another cut rounds rows differently: each
-  # within a few ulps of the sum of |terms| (rowMeans of columns of very different scales cancel).
-  by_chunk <- lapply(c(65536, 4096, 1e6), function(chunk) {
-    lazy_options(chunk_rows = chunk)
-    fused_results()
-  })
-  scale <- list(sum = sum(abs(X)), mean = 2 * mean(abs(X)), rowMeans = rowMeans(abs(X)),
-                colSums = colSums(X^2), dcor_uni = 1, dcor_multi = 1,
-                dist_rowMeans = by_chunk[[1]]$dist_rowMeans, dist_mean = by_chunk[[1]]$dist_mean,
-                dcov2 = by_chunk[[1]]$dcov2, dist_pow_sum = by_chunk[[1]]$dist_pow_sum)
-  for (r in by_chunk[-1]) {
+  # Every thread count with every tile size, then the first setting again.
+  runs <- rbind(expand.grid(threads = c(2, 1, 4), tile = c(4096, 1024, 1e6)),
+                data.frame(threads = 2, tile = 4096))
+  ref <- NULL
+  for (i in seq_len(nrow(runs))) {
+    lazy_options(threads = runs$threads[i], chunk_rows = runs$tile[i])
+    passes <- lazy_stats()$passes
+    r <- fused_results()
+    expect_gt(lazy_stats()$passes - passes, 3)   # computed again, not read from memo cells
+    if (is.null(ref)) ref <- r
     for (k in names(r)) {
-      err <- max(abs(r[[k]] - by_chunk[[1]][[k]]) / scale[[k]])
-      expect_lt(err, 8 * .Machine$double.eps, label = sprintf("%s: relative difference %.3g", k, err))
+      expect_identical(r[[k]], ref[[k]],
+                       label = sprintf("%s (threads %d, chunk_rows %g)", k, runs$threads[i], runs$tile[i]))
     }
   }
 })

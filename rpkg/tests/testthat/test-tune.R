@@ -3,7 +3,8 @@
 
 tune_knobs <- c("jit_min_work", "defer_min_len", "chunk_rows", "threads")
 
-# Odd values no recommendation can equal, to see whether lazy_tune() leaves or replaces them.
+# Odd values, to see whether lazy_tune() leaves or replaces them: no jit_min_work or defer_min_len
+# recommendation can equal them (chunk_rows and threads may stay: the current value is among those compared).
 odd_options <- list(jit_min_work = 123457, defer_min_len = 777, chunk_rows = 1000, threads = 1)
 
 with_odd_options <- function(code) {
@@ -42,6 +43,12 @@ test_that("a quick run measures every threshold, recommends sane values and rest
   tried <- sort(unique(tuned$setting[tuned$what == "threads"]))
   expect_true(all(tried %in% seq_len(cores)) && 1 %in% tried && cores %in% tried)
   if (cores <= 8) expect_identical(tried, as.numeric(seq_len(cores)))
+  # Tile sizes are timed on one symmetric pass over 20,000 points (half the distance matrix, with its
+  # diagonal), the current value among them.
+  tiles <- tuned[tuned$what == "chunk_rows", ]
+  expect_identical(tiles$setting, sort(c(2^(10:16), odd_options$chunk_rows)))
+  expect_true(all(tiles$length == 20000 * 20001 / 2))
+  expect_length(unique(tiles$kernel), 1)
 
   rec <- attr(tuned, "recommended")
   expect_named(rec, tune_knobs)
@@ -54,7 +61,9 @@ test_that("a quick run measures every threshold, recommends sane values and rest
   expect_lte(rec$jit_min_work, 1e12)
   expect_true(rec$defer_min_len %in% 2^(0:30))
   expect_true(rec$defer_min_len >= 64 && rec$defer_min_len <= 4^10)
-  expect_true(rec$chunk_rows %in% 4^(5:10))
+  expect_true(rec$chunk_rows %in% tiles$setting)
+  # Within 10% of the fastest, as the recommendation requires.
+  expect_lte(tiles$seconds[tiles$setting == rec$chunk_rows], 1.1 * min(tiles$seconds))
   expect_true(rec$threads %in% c(0, seq_len(attr(tuned, "cores") - 1L)))
   expect_identical(attr(tuned, "current"), odd_options[names(attr(tuned, "current"))])
 
@@ -72,20 +81,20 @@ test_that("a quick run measures every threshold, recommends sane values and rest
 test_that("apply = TRUE sets the recommendations of what was measured, and only those", {
   with_odd_options({
     progress <- lazy_options()$progress
-    tuned <- lazy_tune(quick = TRUE, apply = TRUE, measure = c("threads", "chunk_rows"))
+    tuned <- lazy_tune(quick = TRUE, apply = TRUE, measure = c("threads", "defer_min_len"))
     rec <- attr(tuned, "recommended")
-    expect_named(rec, c("chunk_rows", "threads"))
+    expect_named(rec, c("defer_min_len", "threads"))
     now <- lazy_options()
-    expect_equal(now$chunk_rows, rec$chunk_rows)
+    expect_equal(now$defer_min_len, rec$defer_min_len)
     expect_equal(now$threads, rec$threads)
-    expect_false(now$chunk_rows == odd_options$chunk_rows)
+    expect_false(now$defer_min_len == odd_options$defer_min_len)
     expect_equal(now$jit_min_work, odd_options$jit_min_work)
-    expect_equal(now$defer_min_len, odd_options$defer_min_len)
-    expect_setequal(unique(tuned$what), c("chunk_rows", "threads"))
+    expect_equal(now$chunk_rows, odd_options$chunk_rows)
+    expect_setequal(unique(tuned$what), c("defer_min_len", "threads"))
     expect_identical(now$progress, progress)
     source <- attr(now, "source")
-    expect_identical(unname(source[c("chunk_rows", "threads")]), rep("lazy_tune()", 2))
-    expect_identical(source[["jit_min_work"]], "lazy_options()")
+    expect_identical(unname(source[c("defer_min_len", "threads")]), rep("lazy_tune()", 2))
+    expect_identical(source[["chunk_rows"]], "lazy_options()")
   })
 })
 
