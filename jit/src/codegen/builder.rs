@@ -59,6 +59,9 @@ pub(super) struct Gen<'a, 'b> {
     pub(super) lds: Vec<Option<Value>>,
     /// Per Dist instruction: the coordinates of point j (column values).
     pub(super) point_j: Vec<Vec<Value>>,
+    /// Per Dist instruction: pointers to its coordinate columns, set at each column's head (so that the
+    /// row loops hold one pointer per coordinate, not a base and a leading dimension).
+    pub(super) coord_cols: Vec<Vec<Value>>,
     pub(super) rows: Value,
     /// The tile's first column, which is its unit's: column states are indexed from it.
     pub(super) j0: Value,

@@ -51,11 +51,16 @@ impl Gen<'_, '_> {
             if let Inst::Dist { data, p, .. } = self.k.insts[v] {
                 let ld = self.lds[v].expect("ld");
                 let base = self.data[data as usize];
-                let coords: Vec<Value> = (0..p as i64)
+                let cols: Vec<Value> = (0..p as i64)
                     .map(|c| {
                         let cl = self.b.ins().imul_imm_s(ld, c);
-                        let index = self.b.ins().iadd(j, cl);
-                        let a = self.addr(base, index);
+                        self.addr(base, cl)
+                    })
+                    .collect();
+                let coords: Vec<Value> = cols
+                    .iter()
+                    .map(|&col| {
+                        let a = self.addr(col, j);
                         self.b.ins().load(F64, mem(), a, 0)
                     })
                     .collect();
@@ -63,6 +68,7 @@ impl Gen<'_, '_> {
                     self.presplat(c);
                 }
                 self.point_j[v] = coords;
+                self.coord_cols[v] = cols;
             }
         }
         // Rows [i0, end) are visited in the main loop; a symmetric kernel stops before the diagonal.

@@ -118,6 +118,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         class: classify(k),
         fixed: vec![None; k.insts.len()],
         point_j: vec![Vec::new(); k.insts.len()],
+        coord_cols: vec![Vec::new(); k.insts.len()],
         sym: k.domain.symmetric,
         b,
         k,

@@ -222,14 +222,10 @@ impl Gen<'_, '_> {
                         self.pack(&lanes)
                     }
                 }
-                Inst::Dist { data, p, .. } => {
-                    let ld = self.lds[v].expect("ld");
-                    let base = self.data[data as usize];
+                Inst::Dist { p, .. } => {
                     let mut acc: Option<Value> = None;
                     for c in 0..p as i64 {
-                        let cl = self.b.ins().imul_imm_s(ld, c);
-                        let index = self.b.ins().iadd(i, cl);
-                        let a = self.addr(base, index);
+                        let a = self.addr(self.coord_cols[v][c as usize], i);
                         let xi = self.b.ins().load(ty, mem(), a, 0);
                         let xj = self.point_j[v][c as usize];
                         let xj = self.widen(xj, w);
