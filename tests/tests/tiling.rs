@@ -68,6 +68,12 @@ fn dcor_passes(x: &NodeRef, y: &NodeRef) -> Vec<Vec<f64>> {
     out
 }
 
+/// 1 + x / scale: factors whose long products stay finite and differ from 1.
+fn near_one(x: &NodeRef, scale: f64) -> NodeRef {
+    let small = graph::binary(BinaryOp::Div, x, &graph::constant(scale)).expect("div");
+    graph::binary(BinaryOp::Add, &graph::constant(1.0), &small).expect("add")
+}
+
 /// Row, column and whole sums and means (some skipping NaNs) and a product of a matrix with NaNs.
 fn matrix_reducers(rows: u64, cols: u64) -> Vec<Vec<f64>> {
     let mut v = noise((rows * cols) as usize, 3);
@@ -77,12 +83,7 @@ fn matrix_reducers(rows: u64, cols: u64) -> Vec<Vec<f64>> {
     let m = src(v, Shape::matrix(rows, cols));
     let w = graph::binary(BinaryOp::Mul, &m, &m).expect("mul");
     // 1 + x/1000 keeps the product of 700,000 factors finite and not 1.
-    let near_one = graph::binary(
-        BinaryOp::Add,
-        &graph::constant(1.0),
-        &graph::binary(BinaryOp::Div, &m, &graph::constant(1000.0)).expect("div"),
-    )
-    .expect("add");
+    let near_one = near_one(&m, 1000.0);
     values(&[
         graph::reduce(ReduceOp::RowSums, &w, true),
         graph::reduce(ReduceOp::ColSums, &w, true),
@@ -98,12 +99,7 @@ fn vector_reducers(n: u64) -> Vec<Vec<f64>> {
     let x = src(noise(n as usize, 4), Shape::vector(n));
     let y = src(noise(n as usize, 5), Shape::vector(n));
     let xy = graph::binary(BinaryOp::Mul, &x, &y).expect("mul");
-    let near_one = graph::binary(
-        BinaryOp::Add,
-        &graph::constant(1.0),
-        &graph::binary(BinaryOp::Div, &x, &graph::constant(1e4)).expect("div"),
-    )
-    .expect("add");
+    let near_one = near_one(&x, 1e4);
     values(&[
         graph::reduce(ReduceOp::Sum, &xy, false),
         graph::reduce(ReduceOp::Mean, &xy, false),
