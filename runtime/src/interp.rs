@@ -301,7 +301,7 @@ impl InterpProgram {
         &self,
         bufs: &[f64],
         vals: &[f64],
-        (i, j, c): (u64, u64, u64),
+        (i, j, unit_col): (u64, u64, u64),
         len: usize,
         acc: &mut [f64],
         store: Option<&StoreTarget>,
@@ -336,7 +336,7 @@ impl InterpProgram {
                     if diag && keep(v.at(off)) {
                         neumaier(&mut s, &mut comp, v.at(off));
                     }
-                    let at = base + column_state(o.kind) + c as usize;
+                    let at = base + column_state(o.kind, k.domain) + unit_col as usize;
                     let comp_at = at + k.domain.unit_cols() as usize;
                     let mut sum = acc[at];
                     neumaier(&mut sum, &mut acc[comp_at], s);
@@ -354,7 +354,7 @@ impl InterpProgram {
                     if diag && keep(v.at(off)) {
                         p *= v.at(off);
                     }
-                    acc[base + column_state(o.kind) + c as usize] *= p;
+                    acc[base + column_state(o.kind, k.domain) + unit_col as usize] *= p;
                 }
                 OutKind::Min | OutKind::Max => {
                     let fold = o.kind.fold();
@@ -413,9 +413,9 @@ impl InterpProgram {
                             let c = (0..off).filter(|&t| !v.at(t).is_nan()).count() as f64;
                             acc[base + jj] += c + f64::from(u8::from(diag && !dv.is_nan()));
                         } else {
-                            let add = mirror + if diag && keep(dv) { dv } else { 0.0 };
-                            let (s, c) = acc.split_at_mut(base + m + jj);
-                            neumaier(&mut s[base + jj], &mut c[0], add);
+                            // Row j's partial: flushed with the tile holding row j, or the unit's end.
+                            acc[base + 2 * m + jj] +=
+                                mirror + if diag && keep(dv) { dv } else { 0.0 };
                         }
                     }
                 }
@@ -424,17 +424,14 @@ impl InterpProgram {
                     if o.kind == OutKind::ColCount {
                         acc[base + jj] += (0..len).filter(|&t| !v.at(t).is_nan()).count() as f64;
                     } else {
-                        let m = k.domain.cols as usize;
-                        let (mut s, mut c) = (0.0, 0.0);
+                        let (mut s, mut comp) = (0.0, 0.0);
                         for t in 0..len {
                             let x = v.at(t);
                             if keep(x) {
-                                neumaier(&mut s, &mut c, x);
+                                neumaier(&mut s, &mut comp, x);
                             }
                         }
-                        let (a, cc) = acc.split_at_mut(base + m + jj);
-                        neumaier(&mut a[base + jj], &mut cc[0], s);
-                        cc[0] += c;
+                        acc[base + column_state(o.kind, k.domain) + unit_col as usize] += s + comp;
                     }
                 }
                 OutKind::Store => {

@@ -4,7 +4,7 @@
 //! ends; stores go straight to the target. Symmetric kernels fold each off-diagonal value for two
 //! elements. So the grouping of every addition is fixed by the domain, whatever the tiles.
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::types::{F64, F64X2, I64};
 use cranelift_codegen::ir::{InstBuilder, Value};
 
@@ -258,7 +258,10 @@ impl Gen<'_, '_> {
     pub(super) fn column_states(&mut self, j: Value) {
         let c = self.b.ins().isub(j, self.j0);
         for o in 0..self.outs.len() {
-            if matches!(self.outs[o].kind, OutKind::Sum | OutKind::Prod) {
+            if matches!(
+                self.outs[o].kind,
+                OutKind::Sum | OutKind::Prod | OutKind::ColSum
+            ) {
                 let v = self.addr(self.outs[o].col, c);
                 let comp = self.addr(self.outs[o].col_comp, c);
                 self.outs[o].cur = Some((v, comp));
@@ -266,10 +269,10 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Adds the register partials of a block of rows of column j to memory: scalar sums and products to
-    /// the column's state, column sums and the mirrored halves of symmetric row sums to the column's own
-    /// slot, sums with Neumaier compensation. Blocks start at fixed rows, so this groups the additions
-    /// the same way however the column is cut into tiles.
+    /// Adds the register partials of a block of rows of column j to memory: scalar sums (with Neumaier
+    /// compensation), products and column sums to the column's state, the mirrored half of a symmetric
+    /// row sum to row j's partial. Blocks start at fixed rows, so this groups the additions the same way
+    /// however the column is cut into tiles.
     pub(super) fn flush_block(&mut self, j: Value) {
         for o in 0..self.outs.len() {
             let kind = self.outs[o].kind;
@@ -287,14 +290,23 @@ impl Gen<'_, '_> {
                     self.neumaier(p, comp, s, 1);
                 }
                 OutKind::Prod => self.multiply_into_column(o, s),
+                OutKind::ColSum => {
+                    let (p, _) = self.outs[o].cur.expect("column states");
+                    self.add_into(p, s);
+                }
                 _ => {
-                    let sa = self.addr(self.outs[o].ptr, j);
-                    let ca = self.addr(self.outs[o].comp, j);
-                    self.neumaier(sa, ca, s, 1);
+                    let pa = self.addr(self.outs[o].partial, j);
+                    self.add_into(pa, s);
                 }
             }
             self.reset_regs(o);
         }
+    }
+
+    fn add_into(&mut self, p: Value, s: Value) {
+        let cur = self.b.ins().load(F64, mem(), p, 0);
+        let n = self.b.ins().fadd(cur, s);
+        self.b.ins().store(mem(), n, p, 0);
     }
 
     fn multiply_into_column(&mut self, o: usize, s: Value) {
@@ -305,7 +317,7 @@ impl Gen<'_, '_> {
     }
 
     /// Adds what a column's end leaves in registers: its counts, and the diagonal's share of symmetric
-    /// row sums and products.
+    /// row sums (to row j's partial) and products.
     pub(super) fn flush_column(&mut self, j: Value) {
         for o in 0..self.outs.len() {
             let kind = self.outs[o].kind;
@@ -319,15 +331,12 @@ impl Gen<'_, '_> {
                 self.reset_regs(o);
                 continue;
             }
-            let sa = self.addr(self.outs[o].ptr, j);
-            if matches!(kind, OutKind::ColCount | OutKind::RowCount) {
-                let cur = self.b.ins().load(F64, mem(), sa, 0);
-                let n = self.b.ins().fadd(cur, s);
-                self.b.ins().store(mem(), n, sa, 0);
+            let at = if kind == OutKind::RowSum {
+                self.addr(self.outs[o].partial, j)
             } else {
-                let ca = self.addr(self.outs[o].comp, j);
-                self.neumaier(sa, ca, s, 1);
-            }
+                self.addr(self.outs[o].ptr, j)
+            };
+            self.add_into(at, s);
             self.reset_regs(o);
         }
     }
@@ -342,12 +351,7 @@ impl Gen<'_, '_> {
             return;
         }
         let end = if self.sym {
-            let zero = self.b.ins().iconst(I64, 0);
-            let one = self.b.ins().iconst(I64, 1);
-            let pos = self.b.ins().icmp(IntCC::UnsignedGreaterThan, j1, zero);
-            let jm = self.b.ins().isub(j1, one);
-            let last = self.b.ins().select(pos, jm, zero);
-            self.b.ins().umin(i1, last)
+            self.b.ins().umin(i1, j1)
         } else {
             i1
         };

@@ -73,7 +73,7 @@ pub fn run_prepared(
                 }
                 program.run(&t, &mut acc, store);
             }
-            layout.finish_unit(kernel, (u.j1 - u.j0) as usize, &mut acc);
+            layout.finish_unit(kernel, u.j0..u.j1, &mut acc);
             done.fetch_add(1, Ordering::Relaxed);
         }
         acc

@@ -1,17 +1,12 @@
 //! Where a kernel's outputs keep their running state while a lane runs.
 
 use super::{Domain, Kernel, OutKind};
-use crate::summary::Neumaier;
+use crate::summary::{neumaier, Neumaier};
 
-/// The rows whose row-sum partials a tile may have touched: every row it visits, and in a symmetric
-/// kernel only those above its last column's diagonal (the diagonal and the mirrored halves go to the
-/// columns' own sums directly).
+/// The rows whose row-sum partials a tile may have touched: every row it visits (in a symmetric kernel
+/// only rows up to its last column, whose mirrored halves and diagonal join their own row's partial).
 pub fn partial_rows(d: Domain, i0: u64, i1: u64, j1: u64) -> std::ops::Range<u64> {
-    let end = if d.symmetric {
-        i1.min(j1.saturating_sub(1))
-    } else {
-        i1
-    };
+    let end = if d.symmetric { i1.min(j1) } else { i1 };
     i0..end.max(i0)
 }
 
@@ -49,9 +44,11 @@ impl Layout {
 /// to it plainly, and a tile's partials are added to (sum, comp) with compensation when the tile ends,
 /// so the per-element cost is one add while the long sums across columns stay compensated.
 ///
-/// Scalar sums and products also keep one running value per column of a fold unit (`column_state`):
-/// blocks of a column fold into its own slot, and the unit's columns fold into the total in column order
-/// when the unit ends (`finish_unit`). So how a unit is cut into tiles never regroups the arithmetic.
+/// Scalar sums and products, and column sums, also keep one running value per column of a fold unit
+/// (`column_state`): blocks of a column fold into its own slot, and the unit's columns fold into their
+/// totals in column order when the unit ends (`finish_unit`). A symmetric row sum's mirrored half (column
+/// j standing for row j) adds to row j's partial. So how a unit is cut into tiles never regroups the
+/// arithmetic.
 pub fn slots(kind: OutKind, d: Domain) -> usize {
     let w = d.unit_cols() as usize;
     match kind {
@@ -59,19 +56,21 @@ pub fn slots(kind: OutKind, d: Domain) -> usize {
         OutKind::Prod => 1 + w,
         OutKind::Min | OutKind::Max | OutKind::Count => 1,
         OutKind::RowSum => 3 * d.rows as usize,
-        OutKind::ColSum => 2 * d.cols as usize,
+        OutKind::ColSum => 2 * d.cols as usize + w,
         OutKind::RowCount | OutKind::RowMin | OutKind::RowMax => d.rows as usize,
         OutKind::ColCount | OutKind::ColMin | OutKind::ColMax => d.cols as usize,
         OutKind::Store => 0,
     }
 }
 
-/// Where a scalar sum or product keeps its column states, relative to the output's first slot: column c
-/// of the current unit at `column_state + c`, and for a sum its compensation `unit_cols` slots further.
-pub fn column_state(kind: OutKind) -> usize {
+/// Where a scalar sum or product, or a column sum, keeps its column states, relative to the output's first
+/// slot: column c of the current unit at `column_state + c`, and for a scalar sum its compensation
+/// `unit_cols` slots further (a column sum's states are plain: its totals are compensated).
+pub fn column_state(kind: OutKind, d: Domain) -> usize {
     match kind {
         OutKind::Sum => 2,
         OutKind::Prod => 1,
+        OutKind::ColSum => 2 * d.cols as usize,
         other => panic!("{other:?} keeps no column state"),
     }
 }
@@ -92,8 +91,8 @@ impl Layout {
             _ => 0,
         };
         let (col, col_comp) = match kind {
-            OutKind::Sum | OutKind::Prod => {
-                let col = base + column_state(kind);
+            OutKind::Sum | OutKind::Prod | OutKind::ColSum => {
+                let col = base + column_state(kind, k.domain);
                 (col, col + k.domain.unit_cols() as usize)
             }
             _ => (base, base),
@@ -111,14 +110,16 @@ impl Layout {
         [base, comp, partial, col, col_comp]
     }
 
-    /// Folds the column states of a unit `width` columns wide into each scalar sum and product, in column
-    /// order, and resets them.
-    pub fn finish_unit(&self, k: &Kernel, width: usize, acc: &mut [f64]) {
-        let w = k.domain.unit_cols() as usize;
+    /// Ends a unit of columns `cols`: folds its column states into each scalar sum, product and column sum,
+    /// in column order.
+    pub fn finish_unit(&self, k: &Kernel, cols: std::ops::Range<u64>, acc: &mut [f64]) {
+        let d = k.domain;
+        let w = d.unit_cols() as usize;
+        let width = (cols.end - cols.start) as usize;
         for (o, &base) in k.outputs.iter().zip(&self.offsets) {
             match o.kind {
                 OutKind::Sum => {
-                    let col = base + column_state(o.kind);
+                    let col = base + column_state(o.kind, d);
                     let mut s = Neumaier::from_parts(acc[base], acc[base + 1]);
                     for c in col..col + width {
                         s.merge(Neumaier::from_parts(
@@ -129,9 +130,18 @@ impl Layout {
                     (acc[base], acc[base + 1]) = s.parts();
                 }
                 OutKind::Prod => {
-                    let col = base + column_state(o.kind);
+                    let col = base + column_state(o.kind, d);
                     for c in col..col + width {
                         acc[base] *= std::mem::replace(&mut acc[c], 1.0);
+                    }
+                }
+                OutKind::ColSum => {
+                    let col = base + column_state(o.kind, d);
+                    let m = d.cols as usize;
+                    for (c, j) in (col..col + width).zip(cols.start as usize..) {
+                        let x = std::mem::take(&mut acc[c]);
+                        let (s, comp) = acc.split_at_mut(base + m + j);
+                        neumaier(&mut s[base + j], &mut comp[0], x);
                     }
                 }
                 _ => {}

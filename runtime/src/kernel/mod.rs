@@ -60,12 +60,13 @@ impl Domain {
             .min(self.cols.max(1))
     }
 
-    /// Rows of a fold unit: whole columns of up to 2^18 rows where there are enough column blocks to keep
-    /// every lane busy, 2^16 where there are few (a long vector). Both are multiples of the 256-row
-    /// blocks that backends flush by, so a block never straddles two units.
+    /// Rows of a fold unit: whole columns where there are enough column blocks to keep every lane busy
+    /// (always in a symmetric grid, whose column j stands for row j too: its mirrored half then joins row
+    /// j's partial in the same unit), 2^16 where there are few (a long vector): units start at multiples
+    /// of the 256-row blocks that backends flush by, so a block never straddles two units.
     pub fn unit_rows(&self) -> u64 {
-        if self.cols.div_ceil(self.unit_cols()) >= 64 {
-            1 << 18
+        if self.symmetric || self.cols.div_ceil(self.unit_cols()) >= 64 {
+            self.rows.max(1)
         } else {
             1 << 16
         }
