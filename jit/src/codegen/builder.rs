@@ -62,6 +62,9 @@ pub(super) struct Gen<'a, 'b> {
     /// Per Dist instruction: pointers to its coordinate columns, set at each column's head (so that the
     /// row loops hold one pointer per coordinate, not a base and a leading dimension).
     pub(super) coord_cols: Vec<Vec<Value>>,
+    /// Per Load instruction indexed by rows i: a pointer to the column it reads, set at each column's
+    /// head (Cranelift keeps `col * ld` inside the row loops otherwise).
+    pub(super) load_cols: Vec<Option<Value>>,
     pub(super) rows: Value,
     /// The tile's first column, which is its unit's: column states are indexed from it.
     pub(super) j0: Value,

@@ -9,7 +9,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F64, I64};
 use cranelift_codegen::ir::{InstBuilder, Value};
 
-use lazyshare_runtime::kernel::{Class, Inst, BLOCK_ROWS};
+use lazyshare_runtime::kernel::{Class, Idx, Inst, BLOCK_ROWS};
 
 use super::builder::{mem, Gen};
 use super::outputs::Fold;
@@ -47,6 +47,16 @@ impl Gen<'_, '_> {
                 let x = self.scalar_inst(v, params, Some(j));
                 self.presplat(x);
                 self.fixed[v] = Some(x);
+            }
+            if let Inst::Load { data, row, col, .. } = self.k.insts[v] {
+                if row == Idx::I && col != Idx::I {
+                    let ld = self.lds[v].expect("ld");
+                    let zero = self.b.ins().iconst(I64, 0);
+                    let c = self.idx(col, zero, j);
+                    let cl = self.b.ins().imul(c, ld);
+                    let base = self.data[data as usize];
+                    self.load_cols[v] = Some(self.addr(base, cl));
+                }
             }
             if let Inst::Dist { data, p, .. } = self.k.insts[v] {
                 let ld = self.lds[v].expect("ld");
@@ -119,7 +129,13 @@ impl Gen<'_, '_> {
         }
         let next = self.b.ins().iadd_imm_s(i, per);
         self.b.def_var(iv, next);
-        self.b.ins().jump(quad_head, &[]);
+        // Tested at the bottom too: one branch per iteration.
+        let stop = self.b.ins().iadd_imm_s(next, per);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, stop, be);
+        self.b.ins().brif(fits, quad_body, &[], vec_head, &[]);
 
         self.loop_test(vec_head, iv, 2, be, vec_body, tail);
 

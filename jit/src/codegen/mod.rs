@@ -119,6 +119,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         fixed: vec![None; k.insts.len()],
         point_j: vec![Vec::new(); k.insts.len()],
         coord_cols: vec![Vec::new(); k.insts.len()],
+        load_cols: vec![None; k.insts.len()],
         sym: k.domain.symmetric,
         b,
         k,

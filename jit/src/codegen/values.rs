@@ -8,7 +8,7 @@ use cranelift_codegen::ir::types::{F64, F64X2, I64};
 use cranelift_codegen::ir::{InstBuilder, Value};
 
 use lazyshare_runtime::graph::{BinaryOp, UnaryOp, NA_REAL};
-use lazyshare_runtime::kernel::{Class, Idx, Inst};
+use lazyshare_runtime::kernel::{Class, Inst};
 
 use super::builder::{mem, Gen};
 
@@ -202,11 +202,8 @@ impl Gen<'_, '_> {
                 Inst::Load { data, row, col, .. } => {
                     let ld = self.lds[v].expect("ld");
                     let base = self.data[data as usize];
-                    if row == Idx::I && col != Idx::I {
-                        let c = self.idx(col, i, j);
-                        let cl = self.b.ins().imul(c, ld);
-                        let index = self.b.ins().iadd(i, cl);
-                        let a = self.addr(base, index);
+                    if let Some(column) = self.load_cols[v] {
+                        let a = self.addr(column, i);
                         self.b.ins().load(ty, mem(), a, 0)
                     } else {
                         let mut lanes = Vec::new();
