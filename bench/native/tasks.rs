@@ -11,7 +11,8 @@
 //! fastest of those measured for both builds. LLVM's SLP vectoriser groups lanes to match how they are
 //! used afterwards, so small changes (the order the lanes are added at the end, one sweep or three) move
 //! the native build between 128-bit and 512-bit code; `objdump -d` on the static library shows what it
-//! chose.
+//! chose. Each task is a function of its own (`inline(never)`): inlined into its caller (the C wrapper,
+//! or the closure in kernels.rs), pass 1's loop came out 1.5 to 2 times slower in both builds.
 
 /// Rows summed in plain (uncompensated) lanes before a compensated flush, as the JIT does.
 pub const BLOCK: usize = 256;
@@ -184,6 +185,7 @@ fn row_sums<const K: usize>(
 }
 
 /// dcor pass 1: row sums of |x_i - x_j| and |y_i - y_j| over columns `j0..j1`.
+#[inline(never)]
 pub fn pass1_task(
     x: &[f64],
     y: &[f64],
@@ -196,6 +198,7 @@ pub fn pass1_task(
 }
 
 /// rowMeans(dist(x)^0.5): row sums of |x_i - x_j|^0.5 over columns `j0..j1`.
+#[inline(never)]
 pub fn sqrt_rows_task(x: &[f64], j0: usize, j1: usize, rows: &mut [f64]) {
     row_sums(Shape::Buffered, [x], j0, j1, [rows], f64::sqrt);
 }
@@ -246,6 +249,7 @@ fn products(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
 
 /// dcor pass 2 over columns `j0..j1`: the sums of A*B, A*A and B*B with A_ij = |x_i - x_j| - m_i - m_j + M
 /// (B likewise), each pair i < j counted twice and the diagonal once.
+#[inline(never)]
 pub fn pass2_task(x: &[f64], y: &[f64], c: Centring<'_>, j0: usize, j1: usize) -> [Comp; 3] {
     let Centring { ma, mma, mb, mmb } = c;
     let mut acc = [Comp::default(); 3];
@@ -279,6 +283,7 @@ pub fn pass2_task(x: &[f64], y: &[f64], c: Centring<'_>, j0: usize, j1: usize) -
 }
 
 /// mean(x * y) over one slice: the compensated sum of x_i * y_i.
+#[inline(never)]
 pub fn dot_task(x: &[f64], y: &[f64]) -> Comp {
     let mut acc = Comp::default();
     for (xb, yb) in x.chunks(BLOCK).zip(y.chunks(BLOCK)) {

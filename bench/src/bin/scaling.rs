@@ -12,12 +12,13 @@
 //! each pass is checked to be exactly one pass (nothing materialised). Univariate: x, y vectors;
 //! bivariate: x, y n x 2 matrices (Euclidean distances of the rows). n = 1e3 ... 2e5; reported as
 //! seconds per pass and ns per pair, pairs = n(n+1)/2 (i <= j, what a symmetric pass visits) counted
-//! once for both passes: ns/pair = (t1 + t2) / (n(n+1)/2) * 1e9. Two configurations, run one after the
-//! other at each n: `tiled` (the default `chunk_rows`) and `untiled` (`chunk_rows` = 2^30: with tiled
-//! traversal that is rows per tile, so whole columns; in the runtime before it, elements per chunk, so
-//! a pass of n <= 46000 is one chunk on one thread).
-//! Runs per row: one untimed warm-up (the JIT's compiles) below n = 8e4, then 3 timed runs below 8e4 and
-//! 1 from 8e4 (`--reps`); kernels compiled during timed runs are counted in the table.
+//! once for both passes: ns/pair = (t1 + t2) / (n(n+1)/2) * 1e9. Two configurations side by side:
+//! `tiled` (the default `chunk_rows`) and `untiled` (`chunk_rows` = 2^30: with tiled traversal that is
+//! rows per tile, so whole columns; in the runtime before it, elements per chunk, so a pass of
+//! n <= 46000 is one chunk on one thread).
+//! Runs per row: one untimed warm-up of each configuration (the JIT's compiles) below n = 8e4, then
+//! rounds running each configuration once in turn, 3 below 8e4 and 1 from 8e4 (`--reps`); medians.
+//! Kernels compiled during timed runs are counted in the table.
 //!
 //! 1-D: mean(x * y) fused (`exact_sums = false`: a parallel pass with compensated sums, JIT) and R-exact
 //! (`exact_sums = true`: the product evaluated in blocks, summed sequentially in long double, twice for
@@ -297,27 +298,43 @@ impl PairRun {
     }
 }
 
-/// `reps` timed runs of both passes (after a warm-up below `BIG_N`) with `chunk_rows`; medians.
-fn measure_pairs(p: &Points, n: usize, reps: usize, chunk_rows: Option<u64>) -> (PairRun, f64) {
-    configure(true, chunk_rows);
-    let mut dcor = f64::NAN;
+/// Both passes under each `chunk_rows` of `configs`: a warm-up of each below `BIG_N`, then `reps`
+/// rounds that run each configuration once in turn (so drift in the machine's speed affects all
+/// alike); medians per configuration, and the dcor statistic of each.
+fn measure_pairs<const C: usize>(
+    p: &Points,
+    n: usize,
+    reps: usize,
+    configs: [Option<u64>; C],
+) -> [(PairRun, f64); C] {
+    let mut dcor = [f64::NAN; C];
     if n < BIG_N {
-        dcor = dcor_passes(p).2;
+        for (rows, d) in configs.iter().zip(dcor.iter_mut()) {
+            configure(true, *rows);
+            *d = dcor_passes(p).2;
+        }
     }
-    let k0 = counter("kernels_compiled");
-    let (mut t1, mut t2) = (Vec::new(), Vec::new());
+    let mut times: [(Vec<f64>, Vec<f64>, u64); C] = std::array::from_fn(|_| Default::default());
     for _ in 0..reps {
-        let (a, b, d) = dcor_passes(p);
-        t1.push(a);
-        t2.push(b);
-        dcor = d;
+        for ((rows, d), (t1, t2, kernels)) in configs.iter().zip(dcor.iter_mut()).zip(&mut times) {
+            configure(true, *rows);
+            let k0 = counter("kernels_compiled");
+            let (a, b, v) = dcor_passes(p);
+            *kernels += counter("kernels_compiled") - k0;
+            t1.push(a);
+            t2.push(b);
+            *d = v;
+        }
     }
-    let run = PairRun {
-        t1: median(t1),
-        t2: median(t2),
-        kernels: counter("kernels_compiled") - k0,
-    };
-    (run, dcor)
+    let mut runs = times.into_iter().zip(dcor).map(|((t1, t2, kernels), d)| {
+        let run = PairRun {
+            t1: median(t1),
+            t2: median(t2),
+            kernels,
+        };
+        (run, d)
+    });
+    std::array::from_fn(|_| runs.next().expect("one run per configuration"))
 }
 
 /// One measurement of one 1-D row.
@@ -595,8 +612,8 @@ fn main() {
         for (data, cols) in [("univariate", 1), ("bivariate", 2)] {
             eprintln!("2-D: n = {n}, {data} ...");
             let p = points(n, cols);
-            let (tiled, d1) = measure_pairs(&p, n, reps, None);
-            let (untiled_run, d2) = measure_pairs(&p, n, reps, Some(untiled));
+            let [(tiled, d1), (untiled_run, d2)] =
+                measure_pairs(&p, n, reps, [None, Some(untiled)]);
             assert!(
                 (d1 - d2).abs() <= 1e-9 * d1.abs().max(1e-300),
                 "tiled and untiled dcor differ: {d1} vs {d2}"
