@@ -567,7 +567,7 @@ fn parse_args() -> Result<Args, String> {
             let parsed = v.parse::<f64>().map_err(|_| {
                 format!("`{name}` must be a positive number (1e5 is fine); got {v:?}")
             })?;
-            if !(parsed >= 1.0 && parsed <= 1e12 && parsed.fract() == 0.0) {
+            if !((1.0..=1e12).contains(&parsed) && parsed.fract() == 0.0) {
                 return Err(format!(
                     "`{name}` must be a positive whole number up to 1e12; got {v:?}"
                 ));
