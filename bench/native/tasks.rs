@@ -12,7 +12,7 @@
 //! used afterwards, so small changes (the order the lanes are added at the end, one sweep or three) move
 //! the native build between 128-bit and 512-bit code; `objdump -d` on the static library shows what it
 //! chose. Each task is a function of its own (`inline(never)`): inlined into its caller (the C wrapper,
-//! or the closure in kernels.rs), pass 1's loop came out 1.5 to 2 times slower in both builds.
+//! or the closure in kernels.rs), pass 1's loop came out 1.5 to 2.2 times slower in both builds.
 
 /// Rows summed in plain (uncompensated) lanes before a compensated flush, as the JIT does.
 pub const BLOCK: usize = 256;

@@ -37,20 +37,21 @@
 //!   own limit for these loops. On the development machine (AMD EPYC, Zen 5, AVX-512) `objdump -d` of
 //!   the library shows pass 2 computing A and B in zmm registers and its three sums as 512-bit FMAs
 //!   (`vfmadd231pd zmm`, 16 lanes per sum), rowMeans(dist^0.5) with `vsqrtpd zmm`, mean(x*y) with zmm
-//!   FMAs; pass 1's fused row-sums loop stays scalar (`vaddsd`): LLVM's SLP vectoriser declined it, and
-//!   the vectorised (buffered) form measured slower, since that pass is bound by the loads and stores
-//!   of the row partials. FMA rounds once where the hand copy rounds twice: native results differ from
-//!   hand's in the last bits (checked below with the same tolerance).
+//!   FMAs. Pass 1's fused row-sums loop computes |x_i - x_j| in 128-bit halves (`vsubpd`, `vaddpd xmm`)
+//!   and updates the row partials 512 bits at a time (`vaddpd zmm`): no loop shape tried got LLVM's SLP
+//!   vectoriser further, and a fully 512-bit (buffered) form measured slower, since that pass is bound
+//!   by the loads and stores of the row partials. FMA rounds once where the hand copy rounds twice:
+//!   native results may differ from hand's in the last bits (checked below with the same tolerance).
 //!
 //! What it would take the JIT to reach native: on the compute-bound passes (2 and rowMeans(dist^0.5),
-//! JIT/native about 3.5 on the development machine) the gap is mostly vector width: Cranelift's x86
-//! backend has 128-bit vector types only (its kernels run on xmm registers, 2 doubles per instruction,
-//! as `LAZYSHARE_JIT_DISASM=1` shows), where native runs 8 per instruction; reaching it needs 256- and
-//! 512-bit vector types (F64X4, F64X8) and their AVX/AVX-512 lowering in Cranelift, plus explicit `fma`
-//! for the products (Cranelift does not contract a * b + c; lazyshare would have to accept FMA's
-//! rounding on non-R-exact sums). Pass 1 (about 1.5) is not width: native's loop is scalar there, so
-//! that gap is in the JIT's per-element code. mean(x*y) is bound by memory bandwidth and already at
-//! native's speed.
+//! JIT/native 3 to 4 in runs on the development machine) the gap is mostly vector width: Cranelift's
+//! x86-64 backend lowers 128-bit vectors only, what WebAssembly SIMD needs (the kernels run on xmm
+//! registers, 2 doubles per instruction, as `LAZYSHARE_JIT_DISASM=1` shows), where native runs 8 per
+//! instruction; reaching it needs 256- and 512-bit vector types (F64X4, F64X8) with AVX/AVX-512 lowering
+//! in Cranelift and the JIT using them, plus the JIT emitting `fma` for the products (Cranelift does not
+//! contract a * b + c by itself; lazyshare would have to accept FMA's rounding on non-R-exact sums). Pass 1 (1.3 to 1.6) is less about width, since native's arithmetic
+//! there is mostly 128-bit too: that gap is in the JIT's per-element code. mean(x*y) is bound by memory
+//! bandwidth and already at native's speed.
 //!
 //! Times are wall-clock seconds: one untimed warm-up run of each implementation (the JIT's compiles),
 //! then `REPS` rounds running interpreter, JIT, hand and native once each in turn (so drift in the
@@ -1006,5 +1007,68 @@ fn main() {
     match std::fs::write(path, csv(&rows)) {
         Ok(()) => println!("wrote {path}"),
         Err(e) => println!("could not write {path}: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Largest relative difference, as the table reports it, of each build from `want`.
+    fn check(name: &str, want: &[f64], run: impl Fn(Build) -> Vec<f64>) {
+        for build in [Build::Hand, Build::Native] {
+            let got = run(build);
+            let d = rel_diff(&got, want);
+            assert!(d < 1e-12, "{name}, {build:?}: relative difference {d:e}");
+        }
+    }
+
+    /// A compensated sum, so that the reference's own rounding stays far below the tolerance.
+    fn sum(v: impl Iterator<Item = f64>) -> f64 {
+        let mut c = Comp::default();
+        v.for_each(|x| c.add(x));
+        c.value()
+    }
+
+    /// Both builds of every task against plain double loops over the full matrices, at a size that
+    /// leaves partial blocks, partial lane groups and several column tasks.
+    #[test]
+    fn hand_and_native_passes_match_plain_loops() {
+        let n = 2 * tasks::BLOCK + 37;
+        let (x, y) = data(n);
+        let nf = n as f64;
+        let row_means = |p: &[f64], g: &dyn Fn(f64) -> f64| -> Vec<f64> {
+            (0..n)
+                .map(|i| sum((0..n).map(|j| g((p[i] - p[j]).abs()))) / nf)
+                .collect()
+        };
+        let (ma, mb) = (row_means(&x, &|d| d), row_means(&y, &|d| d));
+        let (mma, mmb) = (sum(ma.iter().copied()) / nf, sum(mb.iter().copied()) / nf);
+        let mut p1 = ma.clone();
+        p1.push(mma);
+        p1.extend(&mb);
+        p1.push(mmb);
+        check("pass 1", &p1, |b| hand_pass1(b, &x, &y));
+
+        let mut sums = [Comp::default(); 3];
+        for i in 0..n {
+            for j in 0..n {
+                let a = (x[i] - x[j]).abs() - ma[i] - ma[j] + mma;
+                let b = (y[i] - y[j]).abs() - mb[i] - mb[j] + mmb;
+                sums[0].add(a * b);
+                sums[1].add(a * a);
+                sums[2].add(b * b);
+            }
+        }
+        let p2: Vec<f64> = sums.iter().map(|s| s.value() / (nf * nf)).collect();
+        check("pass 2", &p2, |b| hand_pass2(b, &x, &y, &p1));
+
+        check("rowMeans(dist^0.5)", &row_means(&x, &f64::sqrt), |b| {
+            hand_rowmeans_sqrt(b, &x)
+        });
+
+        let (bx, by) = data(3 * TASK_ELEMS + 5);
+        let dot = sum(bx.iter().zip(&by).map(|(a, b)| a * b)) / bx.len() as f64;
+        check("mean(x*y)", &[dot], |b| hand_mean_product(b, &bx, &by));
     }
 }
