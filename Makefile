@@ -52,6 +52,7 @@ bench: setup install
 	Rscript bench/R/mi.R
 	cargo run --release -p lazyshare-bench --bin kernels
 	cargo run --release -p lazyshare-bench --bin replicates
+	cargo run --release -p lazyshare-bench --bin scaling
 	Rscript bench/R/exact_sums.R
 
 # Regenerates rpkg/man and rpkg/NAMESPACE from the roxygen comments (needs the package installed).

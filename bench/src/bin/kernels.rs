@@ -24,21 +24,43 @@
 //! - interp: lazyshare's block interpreter (`jit_min_work = Inf`).
 //! - JIT: lazyshare's Cranelift backend (`jit_min_work = 0`), steady state. The first run of a kernel
 //!   shape compiles it; that compile time is reported separately (kernels, compile ms/kernel).
-//! - hand: a plain, safe, parallel Rust loop in this file (rayon par_iter inside the runtime's own pool,
-//!   so both use the same threads; a second pool's idle workers would compete with them for the cores),
-//!   as a careful engineer writes it: symmetric passes visit i < j once with weight 2 plus the diagonal;
-//!   scalar sums run in four plain lanes over blocks of 256 rows with the block partials added under
-//!   Neumaier compensation; row sums add plainly into a per-task vector (a task is 128 columns) and
-//!   the tasks' vectors merge row by row with compensation; all merges are in a fixed order. The lanes
-//!   are `[f64; 4]` arrays so that LLVM vectorises them (with slices it left the sqrt loop scalar).
+//! - hand: a plain, safe, parallel Rust loop (rayon par_iter inside the runtime's own pool, so both use
+//!   the same threads; a second pool's idle workers would compete with them for the cores), as a careful
+//!   engineer writes it: symmetric passes visit i < j once with weight 2 plus the diagonal; scalar sums
+//!   run in plain lanes over blocks of 256 rows with the block partials added under Neumaier
+//!   compensation; row sums add plainly into a per-task vector (a task is 128 columns) and the tasks'
+//!   vectors merge row by row with compensation; all merges are in a fixed order. The orchestration
+//!   (tasks, merges) is in this file; what one task runs is in bench/native/tasks.rs, compiled here for
+//!   the default x86-64 target (SSE2, 4 lanes, no FMA).
+//! - native: the same tasks.rs compiled by bench/build.rs with `-C opt-level=3 -C target-cpu=native`
+//!   into a static library (C ABI, `native_*` symbols), run by the same orchestration: the hardware's
+//!   own limit for these loops. On the development machine (AMD EPYC, Zen 5, AVX-512) `objdump -d` of
+//!   the library shows pass 2 computing A and B in zmm registers and its three sums as 512-bit FMAs
+//!   (`vfmadd231pd zmm`, 16 lanes per sum), rowMeans(dist^0.5) with `vsqrtpd zmm`, mean(x*y) with zmm
+//!   FMAs. Pass 1's fused row-sums loop computes |x_i - x_j| in 128-bit halves (`vsubpd`, `vaddpd xmm`)
+//!   and updates the row partials 512 bits at a time (`vaddpd zmm`): no loop shape tried got LLVM's SLP
+//!   vectoriser further, and a fully 512-bit (buffered) form measured slower, since that pass is bound
+//!   by the loads and stores of the row partials. FMA rounds once where the hand copy rounds twice:
+//!   native results may differ from hand's in the last bits (checked below with the same tolerance).
+//!
+//! What it would take the JIT to reach native: on the compute-bound passes (2 and rowMeans(dist^0.5),
+//! JIT/native 3 to 4 in runs on the development machine) the gap is mostly vector width: Cranelift's
+//! x86-64 backend lowers 128-bit vectors only, what WebAssembly SIMD needs (the kernels run on xmm
+//! registers, 2 doubles per instruction, as `LAZYSHARE_JIT_DISASM=1` shows), where native runs 8 per
+//! instruction; reaching it needs 256- and 512-bit vector types (F64X4, F64X8) with AVX/AVX-512 lowering
+//! in Cranelift and the JIT using them, plus the JIT emitting `fma` for the products (Cranelift does not
+//! contract a * b + c by itself; lazyshare would have to accept FMA's rounding on non-R-exact sums). Pass 1 (1.3 to 1.6) is less about width, since native's arithmetic
+//! there is mostly 128-bit too: that gap is in the JIT's per-element code. mean(x*y) is bound by memory
+//! bandwidth and already at native's speed.
 //!
 //! Times are wall-clock seconds: one untimed warm-up run of each implementation (the JIT's compiles),
-//! then `REPS` rounds running interpreter, JIT and hand loop once each in turn (so drift in the machine's
-//! speed affects all alike); the median per implementation. Each lazyshare run builds a fresh graph
-//! (reducer results are memoised in the nodes).
+//! then `REPS` rounds running interpreter, JIT, hand and native once each in turn (so drift in the
+//! machine's speed affects all alike); the median per implementation. Each lazyshare run builds a fresh
+//! graph (reducer results are memoised in the nodes).
 //! Goals (issue 4): JIT <= 1.5x the hand loop's time on the compute-bound passes (1, 2, 4), and the JIT
-//! at least 2x faster than the interpreter. Each hand result is checked against lazyshare's: the largest
-//! relative difference over both backends and all values must be below 1e-10.
+//! at least 2x faster than the interpreter. Each hand result is checked against lazyshare's and the
+//! native build's: the largest relative difference over both backends, native and all values must be
+//! below 1e-10.
 //!
 //! Output: the table on stdout, also written as CSV to bench/kernels.csv (overwritten each run).
 
@@ -64,8 +86,6 @@ const R_REPS: usize = 3;
 /// Largest accepted relative difference between a hand loop and lazyshare.
 const AGREE_TOL: f64 = 1e-10;
 
-/// Rows summed in plain (uncompensated) lanes before a compensated flush, as the JIT does.
-const BLOCK: usize = 256;
 /// Columns per parallel task of the hand-written symmetric passes.
 const TASK_COLS: usize = 128;
 /// Elements per parallel task of the hand-written vector pass.
@@ -229,39 +249,146 @@ fn lazy_rowmeans_sqrt(x: &Arc<Source>) -> (f64, Vec<f64>) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Hand-written loops
+// Hand-written loops, portable ("hand") and native
 // ---------------------------------------------------------------------------------------------------------
 
-/// A Neumaier-compensated sum.
-#[derive(Debug, Clone, Copy, Default)]
-struct Comp {
-    sum: f64,
-    comp: f64,
-}
+/// The per-task inner loops, compiled here for the default target (the "hand" column).
+#[path = "../../native/tasks.rs"]
+mod tasks;
 
-impl Comp {
-    fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.comp += (self.sum - t) + x;
-        } else {
-            self.comp += (x - t) + self.sum;
+use tasks::{Centring, Comp};
+
+/// The same loops compiled with `-C target-cpu=native` by bench/build.rs (the "native" column), behind
+/// safe wrappers with the portable loops' signatures.
+mod native {
+    use super::tasks::{Centring, Comp};
+
+    extern "C" {
+        fn native_pass1_task(
+            x: *const f64,
+            y: *const f64,
+            j0: usize,
+            j1: usize,
+            rows_x: *mut f64,
+            rows_y: *mut f64,
+        );
+        fn native_sqrt_rows_task(x: *const f64, j0: usize, j1: usize, rows: *mut f64);
+        #[allow(clippy::too_many_arguments)]
+        fn native_pass2_task(
+            x: *const f64,
+            y: *const f64,
+            ma: *const f64,
+            mma: f64,
+            mb: *const f64,
+            mmb: f64,
+            j0: usize,
+            j1: usize,
+            out: *mut Comp,
+        );
+        fn native_dot_task(x: *const f64, y: *const f64, len: usize) -> Comp;
+    }
+
+    pub fn pass1_task(
+        x: &[f64],
+        y: &[f64],
+        j0: usize,
+        j1: usize,
+        rows_x: &mut [f64],
+        rows_y: &mut [f64],
+    ) {
+        assert!(
+            j0 <= j1
+                && [x.len(), y.len(), rows_x.len(), rows_y.len()]
+                    .iter()
+                    .all(|&l| l >= j1)
+        );
+        // SAFETY: the four slices hold at least j1 elements (checked above); the outputs are two distinct
+        // `&mut` slices, so nothing aliases them.
+        unsafe {
+            native_pass1_task(
+                x.as_ptr(),
+                y.as_ptr(),
+                j0,
+                j1,
+                rows_x.as_mut_ptr(),
+                rows_y.as_mut_ptr(),
+            )
         }
-        self.sum = t;
     }
 
-    fn merge(&mut self, other: Comp) {
-        self.add(other.sum);
-        self.add(other.comp);
+    pub fn sqrt_rows_task(x: &[f64], j0: usize, j1: usize, rows: &mut [f64]) {
+        assert!(j0 <= j1 && x.len() >= j1 && rows.len() >= j1);
+        // SAFETY: both slices hold at least j1 elements (checked above); `rows` is a unique borrow.
+        unsafe { native_sqrt_rows_task(x.as_ptr(), j0, j1, rows.as_mut_ptr()) }
     }
 
-    fn value(self) -> f64 {
-        self.sum + self.comp
+    pub fn pass2_task(x: &[f64], y: &[f64], c: Centring<'_>, j0: usize, j1: usize) -> [Comp; 3] {
+        let lens = [x.len(), y.len(), c.ma.len(), c.mb.len()];
+        assert!(j0 <= j1 && lens.iter().all(|&l| l >= j1));
+        let mut out = [Comp::default(); 3];
+        // SAFETY: the four inputs hold at least j1 elements (checked above); `out` has room for 3 Comps.
+        unsafe {
+            native_pass2_task(
+                x.as_ptr(),
+                y.as_ptr(),
+                c.ma.as_ptr(),
+                c.mma,
+                c.mb.as_ptr(),
+                c.mmb,
+                j0,
+                j1,
+                out.as_mut_ptr(),
+            )
+        };
+        out
+    }
+
+    pub fn dot_task(x: &[f64], y: &[f64]) -> Comp {
+        let len = x.len().min(y.len());
+        // SAFETY: both slices hold at least `len` elements.
+        unsafe { native_dot_task(x.as_ptr(), y.as_ptr(), len) }
     }
 }
 
-fn lanes_total(l: [f64; 4]) -> f64 {
-    (l[0] + l[1]) + (l[2] + l[3])
+/// Which compilation of the inner loops a hand-written pass runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    /// The default x86-64 target (SSE2), as the workspace builds everything.
+    Hand,
+    /// `-C target-cpu=native`.
+    Native,
+}
+
+impl Build {
+    fn pass1_task(self, x: &[f64], y: &[f64], j0: usize, j1: usize, rows: [&mut [f64]; 2]) {
+        let [rx, ry] = rows;
+        match self {
+            Build::Hand => tasks::pass1_task(x, y, j0, j1, rx, ry),
+            Build::Native => native::pass1_task(x, y, j0, j1, rx, ry),
+        }
+    }
+
+    fn sqrt_rows_task(self, x: &[f64], j0: usize, j1: usize, rows: [&mut [f64]; 1]) {
+        let [r] = rows;
+        match self {
+            Build::Hand => tasks::sqrt_rows_task(x, j0, j1, r),
+            Build::Native => native::sqrt_rows_task(x, j0, j1, r),
+        }
+    }
+
+    fn pass2_task(self, x: &[f64], y: &[f64], c: Centring<'_>, j0: usize, j1: usize) -> [Comp; 3] {
+        match self {
+            Build::Hand => tasks::pass2_task(x, y, c, j0, j1),
+            Build::Native => native::pass2_task(x, y, c, j0, j1),
+        }
+    }
+
+    fn dot_task(self, x: &[f64], y: &[f64]) -> Comp {
+        match self {
+            Build::Hand => tasks::dot_task(x, y),
+            Build::Native => native::dot_task(x, y),
+        }
+    }
 }
 
 /// Runs parallel hand-loop work in the runtime's thread pool (one thread per core).
@@ -279,46 +406,20 @@ fn column_tasks(n: usize) -> Vec<(usize, usize)> {
     t
 }
 
-/// Row sums of the K symmetric matrices g(|p_i - p_j|), visiting each pair i < j once (it adds to row i
-/// and to row j) and each diagonal element once. Each task sums its columns' contributions to every row
-/// in a plain vector; the tasks' vectors are then merged row by row, in task order, with compensation.
-fn hand_row_sums<const K: usize>(pts: [&[f64]; K], g: impl Fn(f64) -> f64 + Sync) -> [Vec<f64>; K] {
-    let n = pts[0].len();
+/// Row sums of K symmetric n x n matrices: `task(j0, j1, rows)` adds columns j0..j1's contributions to
+/// rows 0..j1 of its own plain vectors; the tasks' vectors are then merged row by row, in task order,
+/// with compensation.
+fn row_sums<const K: usize>(
+    n: usize,
+    task: impl Fn(usize, usize, [&mut [f64]; K]) + Sync,
+) -> [Vec<f64>; K] {
     let tasks = column_tasks(n);
     let parts: Vec<[Vec<f64>; K]> = in_pool(|| {
         tasks
             .par_iter()
             .map(|&(j0, j1)| {
                 let mut part: [Vec<f64>; K] = std::array::from_fn(|_| vec![0.0; j1]);
-                for j in j0..j1 {
-                    for (p, rows) in pts.iter().zip(part.iter_mut()) {
-                        let pj = p[j];
-                        // Column j above the diagonal, which is also row j left of it.
-                        let mut col = Comp::default();
-                        for (xs, rs) in p[..j].chunks(BLOCK).zip(rows[..j].chunks_mut(BLOCK)) {
-                            let mut lanes = [0.0; 4];
-                            let mut xc = xs.chunks_exact(4);
-                            let mut rc = rs.chunks_exact_mut(4);
-                            for (x4, r4) in (&mut xc).zip(&mut rc) {
-                                let x4: &[f64; 4] = x4.try_into().expect("four lanes");
-                                let r4: &mut [f64; 4] = r4.try_into().expect("four lanes");
-                                let d: [f64; 4] = std::array::from_fn(|l| g((x4[l] - pj).abs()));
-                                for l in 0..4 {
-                                    r4[l] += d[l];
-                                    lanes[l] += d[l];
-                                }
-                            }
-                            for (&x, r) in xc.remainder().iter().zip(rc.into_remainder()) {
-                                let d = g((x - pj).abs());
-                                *r += d;
-                                lanes[0] += d;
-                            }
-                            col.add(lanes_total(lanes));
-                        }
-                        col.add(g(0.0));
-                        rows[j] += col.value();
-                    }
-                }
+                task(j0, j1, part.each_mut().map(Vec::as_mut_slice));
                 part
             })
             .collect()
@@ -351,9 +452,9 @@ fn hand_row_sums<const K: usize>(pts: [&[f64]; K], g: impl Fn(f64) -> f64 + Sync
 }
 
 /// Workload 1 by hand: [m_a, M_a, m_b, M_b] as `lazy_pass1` gives them.
-fn hand_pass1(x: &[f64], y: &[f64]) -> Vec<f64> {
+fn hand_pass1(build: Build, x: &[f64], y: &[f64]) -> Vec<f64> {
     let n = x.len() as f64;
-    let [ra, rb] = hand_row_sums([x, y], |d| d);
+    let [ra, rb] = row_sums(x.len(), |j0, j1, rows| build.pass1_task(x, y, j0, j1, rows));
     let mut out = Vec::with_capacity(2 * x.len() + 2);
     for rs in [ra, rb] {
         let mut total = Comp::default();
@@ -367,62 +468,19 @@ fn hand_pass1(x: &[f64], y: &[f64]) -> Vec<f64> {
 }
 
 /// Workload 2 by hand: means of A*B, A*A, B*B with A_ij = |x_i - x_j| - m_i - m_j + M (B likewise).
-fn hand_pass2(x: &[f64], y: &[f64], p1: &[f64]) -> Vec<f64> {
+fn hand_pass2(build: Build, x: &[f64], y: &[f64], p1: &[f64]) -> Vec<f64> {
     let n = x.len();
-    let (ma, mma) = (&p1[..n], p1[n]);
-    let (mb, mmb) = (&p1[n + 1..2 * n + 1], p1[2 * n + 1]);
+    let c = Centring {
+        ma: &p1[..n],
+        mma: p1[n],
+        mb: &p1[n + 1..2 * n + 1],
+        mmb: p1[2 * n + 1],
+    };
     let tasks = column_tasks(n);
     let parts: Vec<[Comp; 3]> = in_pool(|| {
         tasks
             .par_iter()
-            .map(|&(j0, j1)| {
-                let mut acc = [Comp::default(); 3];
-                for j in j0..j1 {
-                    let (xj, yj) = (x[j], y[j]);
-                    let (ca, cb) = (mma - ma[j], mmb - mb[j]);
-                    for b0 in (0..j).step_by(BLOCK) {
-                        let b1 = (b0 + BLOCK).min(j);
-                        let (xs, ys, mas, mbs) = (&x[b0..b1], &y[b0..b1], &ma[b0..b1], &mb[b0..b1]);
-                        let (mut ab, mut aa, mut bb) = ([0.0; 4], [0.0; 4], [0.0; 4]);
-                        let mut it = xs
-                            .chunks_exact(4)
-                            .zip(ys.chunks_exact(4))
-                            .zip(mas.chunks_exact(4))
-                            .zip(mbs.chunks_exact(4));
-                        for (((x4, y4), ma4), mb4) in &mut it {
-                            let x4: &[f64; 4] = x4.try_into().expect("four lanes");
-                            let y4: &[f64; 4] = y4.try_into().expect("four lanes");
-                            let ma4: &[f64; 4] = ma4.try_into().expect("four lanes");
-                            let mb4: &[f64; 4] = mb4.try_into().expect("four lanes");
-                            for l in 0..4 {
-                                let a = (x4[l] - xj).abs() - ma4[l] + ca;
-                                let b = (y4[l] - yj).abs() - mb4[l] + cb;
-                                ab[l] += a * b;
-                                aa[l] += a * a;
-                                bb[l] += b * b;
-                            }
-                        }
-                        let done = xs.len() / 4 * 4;
-                        for i in done..xs.len() {
-                            let a = (xs[i] - xj).abs() - mas[i] + ca;
-                            let b = (ys[i] - yj).abs() - mbs[i] + cb;
-                            ab[0] += a * b;
-                            aa[0] += a * a;
-                            bb[0] += b * b;
-                        }
-                        // Each visited element stands for (i, j) and (j, i).
-                        acc[0].add(2.0 * lanes_total(ab));
-                        acc[1].add(2.0 * lanes_total(aa));
-                        acc[2].add(2.0 * lanes_total(bb));
-                    }
-                    // The diagonal, once: a_jj = 0.
-                    let (a, b) = (ca - ma[j], cb - mb[j]);
-                    acc[0].add(a * b);
-                    acc[1].add(a * a);
-                    acc[2].add(b * b);
-                }
-                acc
-            })
+            .map(|&(j0, j1)| build.pass2_task(x, y, c, j0, j1))
             .collect()
     });
     let mut total = [Comp::default(); 3];
@@ -436,30 +494,11 @@ fn hand_pass2(x: &[f64], y: &[f64], p1: &[f64]) -> Vec<f64> {
 }
 
 /// Workload 3 by hand: mean(x * y).
-fn hand_mean_product(x: &[f64], y: &[f64]) -> Vec<f64> {
+fn hand_mean_product(build: Build, x: &[f64], y: &[f64]) -> Vec<f64> {
     let parts: Vec<Comp> = in_pool(|| {
         x.par_chunks(TASK_ELEMS)
             .zip(y.par_chunks(TASK_ELEMS))
-            .map(|(xc, yc)| {
-                let mut acc = Comp::default();
-                for (xb, yb) in xc.chunks(BLOCK).zip(yc.chunks(BLOCK)) {
-                    let mut lanes = [0.0; 4];
-                    let mut it = xb.chunks_exact(4).zip(yb.chunks_exact(4));
-                    for (x4, y4) in &mut it {
-                        let x4: &[f64; 4] = x4.try_into().expect("four lanes");
-                        let y4: &[f64; 4] = y4.try_into().expect("four lanes");
-                        for l in 0..4 {
-                            lanes[l] += x4[l] * y4[l];
-                        }
-                    }
-                    let done = xb.len() / 4 * 4;
-                    for (&a, &b) in xb[done..].iter().zip(&yb[done..]) {
-                        lanes[0] += a * b;
-                    }
-                    acc.add(lanes_total(lanes));
-                }
-                acc
-            })
+            .map(|(xc, yc)| build.dot_task(xc, yc))
             .collect()
     });
     let mut total = Comp::default();
@@ -470,9 +509,11 @@ fn hand_mean_product(x: &[f64], y: &[f64]) -> Vec<f64> {
 }
 
 /// Workload 4 by hand: rowMeans(dist(x)^0.5).
-fn hand_rowmeans_sqrt(x: &[f64]) -> Vec<f64> {
+fn hand_rowmeans_sqrt(build: Build, x: &[f64]) -> Vec<f64> {
     let n = x.len() as f64;
-    let [rs] = hand_row_sums([x], f64::sqrt);
+    let [rs] = row_sums(x.len(), |j0, j1, rows| {
+        build.sqrt_rows_task(x, j0, j1, rows)
+    });
     rs.iter().map(|r| r / n).collect()
 }
 
@@ -509,15 +550,19 @@ fn timed(f: impl Fn() -> Vec<f64>) -> impl FnMut() -> (f64, Vec<f64>) {
     }
 }
 
-/// The interpreter, the JIT (on the same lazyshare run) and the hand loop of one workload: one untimed
-/// warm-up run of each (the JIT's compiles), then `REPS` rounds that run each once in turn, so that drift
-/// in the machine's speed affects all alike. Values are those of the warm-up runs.
-fn compare(
-    exact_sums: bool,
-    lazy_run: Run<'_>,
-    mut hand_run: Option<Run<'_>>,
-) -> (Measured, Measured, Option<Measured>) {
-    let mut out: Vec<Measured> = (0..3)
+/// One workload's measurements: lazyshare's two backends, and the hand loop compiled both ways.
+struct Compared {
+    interp: Measured,
+    jit: Measured,
+    hand: Option<Measured>,
+    native: Option<Measured>,
+}
+
+/// The interpreter, the JIT (on the same lazyshare run) and the hand loop's two builds of one workload:
+/// one untimed warm-up run of each (the JIT's compiles), then `REPS` rounds that run each once in turn,
+/// so that drift in the machine's speed affects all alike. Values are those of the warm-up runs.
+fn compare(exact_sums: bool, lazy_run: Run<'_>, mut hand_runs: Option<[Run<'_>; 2]>) -> Compared {
+    let mut out: Vec<Measured> = (0..4)
         .map(|_| Measured {
             secs: 0.0,
             values: Vec::new(),
@@ -525,7 +570,7 @@ fn compare(
             compile_ns: 0,
         })
         .collect();
-    let mut times: [Vec<f64>; 3] = Default::default();
+    let mut times: [Vec<f64>; 4] = Default::default();
     for round in 0..=REPS {
         for (w, m) in out.iter_mut().enumerate() {
             let (k0, c0) = (counter("kernels_compiled"), counter("compile_ns"));
@@ -541,8 +586,8 @@ fn compare(
                     configure(Backend::Interp, true);
                     r
                 }
-                _ => match hand_run.as_mut() {
-                    Some(h) => h(),
+                _ => match hand_runs.as_mut() {
+                    Some(h) => h[w - 2](),
                     None => continue,
                 },
             };
@@ -560,10 +605,18 @@ fn compare(
             m.secs = median(t);
         }
     }
-    let hand = hand_run.is_some().then(|| out.pop().expect("three"));
-    let jit = out.remove(1);
-    let interp = out.remove(0);
-    (interp, jit, hand)
+    let mut out = out.into_iter();
+    let (interp, jit) = (out.next().expect("four"), out.next().expect("four"));
+    let (hand, native) = match hand_runs {
+        Some(_) => (out.next(), out.next()),
+        None => (None, None),
+    };
+    Compared {
+        interp,
+        jit,
+        hand,
+        native,
+    }
 }
 
 /// Largest relative difference between corresponding values.
@@ -605,33 +658,45 @@ struct Row {
     interp: Measured,
     jit: Measured,
     hand: Option<Measured>,
-    /// Largest relative difference of the hand loop's values from lazyshare's (both backends).
+    native: Option<Measured>,
+    /// Largest relative difference from the portable hand loop's values, of lazyshare's (both
+    /// backends) and of the native build's.
     diff: f64,
 }
 
 impl Row {
-    fn new(
-        name: &'static str,
-        n: usize,
-        kind: Kind,
-        (interp, jit, hand): (Measured, Measured, Option<Measured>),
-        reference: &[f64],
-    ) -> Row {
-        let diff = rel_diff(&interp.values, reference).max(rel_diff(&jit.values, reference));
+    fn new(name: &'static str, n: usize, kind: Kind, m: Compared, reference: &[f64]) -> Row {
+        let native_diff = m
+            .native
+            .as_ref()
+            .map_or(0.0, |v| rel_diff(&v.values, reference));
+        let diff = rel_diff(&m.interp.values, reference)
+            .max(rel_diff(&m.jit.values, reference))
+            .max(native_diff);
         Row {
             name,
             n,
             kind,
             naive_r: None,
-            interp,
-            jit,
-            hand,
+            interp: m.interp,
+            jit: m.jit,
+            hand: m.hand,
+            native: m.native,
             diff,
         }
     }
 
     fn jit_over_hand(&self) -> Option<f64> {
         self.hand.as_ref().map(|h| self.jit.secs / h.secs)
+    }
+
+    fn jit_over_native(&self) -> Option<f64> {
+        self.native.as_ref().map(|v| self.jit.secs / v.secs)
+    }
+
+    fn hand_over_native(&self) -> Option<f64> {
+        let (h, v) = (self.hand.as_ref()?, self.native.as_ref()?);
+        Some(h.secs / v.secs)
     }
 
     fn interp_over_jit(&self) -> f64 {
@@ -712,12 +777,15 @@ fn table(rows: &[Row]) -> String {
         "interp s",
         "JIT s",
         "hand s",
+        "native s",
         "JIT/hand",
+        "JIT/native",
+        "hand/native",
         "interp/JIT",
         "goal met?",
         "kernels",
         "compile ms/kernel",
-        "hand vs lazyshare",
+        "vs hand",
     ];
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -729,7 +797,10 @@ fn table(rows: &[Row]) -> String {
                 format!("{:.4}", r.interp.secs),
                 format!("{:.4}", r.jit.secs),
                 num(r.hand.as_ref().map(|h| h.secs), 4),
+                num(r.native.as_ref().map(|v| v.secs), 4),
                 num(r.jit_over_hand(), 2),
+                num(r.jit_over_native(), 2),
+                num(r.hand_over_native(), 2),
                 format!("{:.2}", r.interp_over_jit()),
                 r.goal(),
                 r.jit.kernels.to_string(),
@@ -759,7 +830,7 @@ fn table(rows: &[Row]) -> String {
             .zip(&widths)
             .enumerate()
             .map(|(c, (v, w))| {
-                if c == 0 || c == 8 {
+                if c == 0 || c == 11 {
                     format!("{v:<w$}")
                 } else {
                     format!("{v:>w$}")
@@ -781,21 +852,24 @@ fn csv(rows: &[Row]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let opt = |v: Option<f64>| v.map_or("NA".into(), |v| format!("{v}"));
     let mut s = String::from(
-        "\"workload\",\"n\",\"naive_r_s\",\"interp_s\",\"jit_s\",\"hand_s\",\"jit_over_hand\",\
-         \"interp_over_jit\",\"goal_met\",\"kernels_compiled\",\"compile_ms_per_kernel\",\
-         \"hand_vs_lazyshare_rel_diff\"\n",
+        "\"workload\",\"n\",\"naive_r_s\",\"interp_s\",\"jit_s\",\"hand_s\",\"native_s\",\
+         \"jit_over_hand\",\"jit_over_native\",\"hand_over_native\",\"interp_over_jit\",\"goal_met\",\
+         \"kernels_compiled\",\"compile_ms_per_kernel\",\"rel_diff_from_hand\"\n",
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             q(r.name),
             r.n,
             opt(r.naive_r),
             r.interp.secs,
             r.jit.secs,
             opt(r.hand.as_ref().map(|h| h.secs)),
+            opt(r.native.as_ref().map(|v| v.secs)),
             opt(r.jit_over_hand()),
+            opt(r.jit_over_native()),
+            opt(r.hand_over_native()),
             r.interp_over_jit(),
             q(&r.goal()),
             r.jit.kernels,
@@ -830,18 +904,24 @@ fn main() {
     let m = compare(
         true,
         &mut || lazy_pass1(&x, &y),
-        Some(&mut timed(|| hand_pass1(&xv, &yv))),
+        Some([
+            &mut timed(|| hand_pass1(Build::Hand, &xv, &yv)),
+            &mut timed(|| hand_pass1(Build::Native, &xv, &yv)),
+        ]),
     );
-    let p1 = m.2.as_ref().expect("hand loop").values.clone();
+    let p1 = m.hand.as_ref().expect("hand loop").values.clone();
     rows.push(Row::new("dcor pass 1", N, Kind::Compute, m, &p1));
 
     eprintln!("2. dcor pass 2 ...");
     let m = compare(
         true,
         &mut || lazy_pass2(&x, &y),
-        Some(&mut timed(|| hand_pass2(&xv, &yv, &p1))),
+        Some([
+            &mut timed(|| hand_pass2(Build::Hand, &xv, &yv, &p1)),
+            &mut timed(|| hand_pass2(Build::Native, &xv, &yv, &p1)),
+        ]),
     );
-    let reference = m.2.as_ref().expect("hand loop").values.clone();
+    let reference = m.hand.as_ref().expect("hand loop").values.clone();
     rows.push(Row::new("dcor pass 2", N, Kind::Compute, m, &reference));
 
     eprintln!("3. mean(x*y) at 1e8 ...");
@@ -851,9 +931,12 @@ fn main() {
         let m = compare(
             false,
             &mut || lazy_mean_product(&bx, &by),
-            Some(&mut timed(|| hand_mean_product(bx.values(), by.values()))),
+            Some([
+                &mut timed(|| hand_mean_product(Build::Hand, bx.values(), by.values())),
+                &mut timed(|| hand_mean_product(Build::Native, bx.values(), by.values())),
+            ]),
         );
-        let reference = m.2.as_ref().expect("hand loop").values.clone();
+        let reference = m.hand.as_ref().expect("hand loop").values.clone();
         rows.push(Row::new("mean(x*y)", BIG_N, Kind::Memory, m, &reference));
         eprintln!("   ... R-exact ...");
         let m = compare(true, &mut || lazy_mean_product(&bx, &by), None);
@@ -870,9 +953,12 @@ fn main() {
     let m = compare(
         true,
         &mut || lazy_rowmeans_sqrt(&x),
-        Some(&mut timed(|| hand_rowmeans_sqrt(&xv))),
+        Some([
+            &mut timed(|| hand_rowmeans_sqrt(Build::Hand, &xv)),
+            &mut timed(|| hand_rowmeans_sqrt(Build::Native, &xv)),
+        ]),
     );
-    let reference = m.2.as_ref().expect("hand loop").values.clone();
+    let reference = m.hand.as_ref().expect("hand loop").values.clone();
     rows.push(Row::new(
         "rowMeans(dist(x)^0.5)",
         N,
@@ -910,11 +996,79 @@ fn main() {
     );
     println!(
         "kernels = kernel shapes compiled by the JIT during that row's runs (first run only; later runs hit \
-         the cache); hand vs lazyshare = largest relative difference (tolerance {AGREE_TOL:e})."
+         the cache); vs hand = largest relative difference of lazyshare's and native's values from the \
+         hand loop's (tolerance {AGREE_TOL:e})."
+    );
+    println!(
+        "native = the hand loops' tasks compiled with -C target-cpu=native; JIT/native is how far the JIT \
+         is from this machine's own limit for these loops, hand/native what the baseline target leaves."
     );
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels.csv");
     match std::fs::write(path, csv(&rows)) {
         Ok(()) => println!("wrote {path}"),
         Err(e) => println!("could not write {path}: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Largest relative difference, as the table reports it, of each build from `want`.
+    fn check(name: &str, want: &[f64], run: impl Fn(Build) -> Vec<f64>) {
+        for build in [Build::Hand, Build::Native] {
+            let got = run(build);
+            let d = rel_diff(&got, want);
+            assert!(d < 1e-12, "{name}, {build:?}: relative difference {d:e}");
+        }
+    }
+
+    /// A compensated sum, so that the reference's own rounding stays far below the tolerance.
+    fn sum(v: impl Iterator<Item = f64>) -> f64 {
+        let mut c = Comp::default();
+        v.for_each(|x| c.add(x));
+        c.value()
+    }
+
+    /// Both builds of every task against plain double loops over the full matrices, at a size that
+    /// leaves partial blocks, partial lane groups and several column tasks.
+    #[test]
+    fn hand_and_native_passes_match_plain_loops() {
+        let n = 2 * tasks::BLOCK + 37;
+        let (x, y) = data(n);
+        let nf = n as f64;
+        let row_means = |p: &[f64], g: &dyn Fn(f64) -> f64| -> Vec<f64> {
+            (0..n)
+                .map(|i| sum((0..n).map(|j| g((p[i] - p[j]).abs()))) / nf)
+                .collect()
+        };
+        let (ma, mb) = (row_means(&x, &|d| d), row_means(&y, &|d| d));
+        let (mma, mmb) = (sum(ma.iter().copied()) / nf, sum(mb.iter().copied()) / nf);
+        let mut p1 = ma.clone();
+        p1.push(mma);
+        p1.extend(&mb);
+        p1.push(mmb);
+        check("pass 1", &p1, |b| hand_pass1(b, &x, &y));
+
+        let mut sums = [Comp::default(); 3];
+        for i in 0..n {
+            for j in 0..n {
+                let a = (x[i] - x[j]).abs() - ma[i] - ma[j] + mma;
+                let b = (y[i] - y[j]).abs() - mb[i] - mb[j] + mmb;
+                sums[0].add(a * b);
+                sums[1].add(a * a);
+                sums[2].add(b * b);
+            }
+        }
+        let p2: Vec<f64> = sums.iter().map(|s| s.value() / (nf * nf)).collect();
+        check("pass 2", &p2, |b| hand_pass2(b, &x, &y, &p1));
+
+        check("rowMeans(dist^0.5)", &row_means(&x, &f64::sqrt), |b| {
+            hand_rowmeans_sqrt(b, &x)
+        });
+
+        let (bx, by) = data(3 * TASK_ELEMS + 5);
+        let dot = sum(bx.iter().zip(&by).map(|(a, b)| a * b)) / bx.len() as f64;
+        check("mean(x*y)", &[dot], |b| hand_mean_product(b, &bx, &by));
     }
 }
