@@ -131,10 +131,7 @@ impl Gen<'_, '_> {
         self.b.def_var(iv, next);
         // Tested at the bottom too: one branch per iteration.
         let stop = self.b.ins().iadd_imm_s(next, per);
-        let fits = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedLessThanOrEqual, stop, be);
+        let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, stop, be);
         self.b.ins().brif(fits, quad_body, &[], vec_head, &[]);
 
         self.loop_test(vec_head, iv, 2, be, vec_body, tail);

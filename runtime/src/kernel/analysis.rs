@@ -42,6 +42,19 @@ pub fn classify(k: &Kernel) -> Vec<Class> {
 /// Inf - Inf, 0 * Inf, 0 / 0 and the functions R warns "NaNs produced" for. Where at most one operand
 /// of an arithmetic operation can be NaN, R's choice between two NaNs (`graph::nan_first`) cannot arise.
 pub fn may_be_nan(k: &Kernel) -> Vec<bool> {
+    facts(k).into_iter().map(|(nan, _)| nan).collect()
+}
+
+/// Which instructions are finite everywhere in the grid (by the same reasoning as [`may_be_nan`]).
+pub fn always_finite(k: &Kernel) -> Vec<bool> {
+    facts(k)
+        .into_iter()
+        .map(|(nan, inf)| !nan && !inf)
+        .collect()
+}
+
+/// (may be NaN, may be infinite) per instruction.
+fn facts(k: &Kernel) -> Vec<(bool, bool)> {
     let finite: Vec<bool> = k
         .data
         .iter()
@@ -50,7 +63,6 @@ pub fn may_be_nan(k: &Kernel) -> Vec<bool> {
             Data::Memo(m) => m.iter().all(|x| x.is_finite()),
         })
         .collect();
-    // (may be NaN, may be infinite) per instruction.
     let mut facts: Vec<(bool, bool)> = Vec::with_capacity(k.insts.len());
     for inst in &k.insts {
         let f = |v: Value| facts[v as usize];
@@ -90,7 +102,7 @@ pub fn may_be_nan(k: &Kernel) -> Vec<bool> {
         };
         facts.push(fact);
     }
-    facts.into_iter().map(|(nan, _)| nan).collect()
+    facts
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::graph::{BinaryOp, Source, UnaryOp};
 
-pub use analysis::{classify, may_be_nan, Class};
+pub use analysis::{always_finite, classify, may_be_nan, Class};
 pub use fold::Fold;
 pub use layout::{column_state, partial_rows, slots, Layout, PARTS};
 

@@ -122,13 +122,18 @@ impl Lowerer {
                 merged: self.cse_hits,
             });
         }
-        let kernel = Kernel {
+        let mut kernel = Kernel {
             domain: self.domain,
             insts: self.insts,
             outputs: self.outputs,
             data: self.data,
             params: self.params,
         };
+        let hoisted = super::hoist::hoist_column_terms(&mut kernel);
+        if hoisted > 0 {
+            self.rewrites
+                .push(Rewrite::HoistColumnTerms { count: hoisted });
+        }
         (kernel, self.nan_checks, self.rewrites)
     }
 

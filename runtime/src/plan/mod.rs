@@ -5,7 +5,8 @@
 //! 1. collect (`pending`): the pending reducers the target needs, and those R's live nodes hold;
 //! 2. stage (`schedule`): stages in dependency order, one grid each;
 //! 3. per stage (`stage`): resolve (finiteness shortcut, R-exact route), dedup, domain (symmetric or
-//!    not), rows first, lowering (`lower`: structural sharing, CSE, totals from row sums, NaN checks)
+//!    not), rows first, lowering (`lower`: structural sharing, CSE, totals from row sums, NaN checks;
+//!    then `hoist`: column terms out of the row loop)
 //!    and the backend choice (`backend`);
 //! 4. execute (`stage::execute`), stage after stage.
 //!
@@ -18,6 +19,7 @@ mod bounds;
 mod eval;
 mod exact;
 mod explain;
+mod hoist;
 mod lower;
 mod pending;
 mod rewrites;

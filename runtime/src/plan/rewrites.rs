@@ -19,6 +19,8 @@ pub enum Rewrite {
     TotalFromRowSums { reducer: String },
     /// Identical instructions computed once per element.
     Cse { merged: usize },
+    /// `(y - c) + u` with c, u constant along a column computed as `y + (u - c)` (plan::hoist).
+    HoistColumnTerms { count: usize },
 }
 
 impl fmt::Display for Rewrite {
@@ -52,6 +54,12 @@ impl fmt::Display for Rewrite {
             }
             Rewrite::Cse { merged } => {
                 write!(f, "CSE: {merged} repeated instructions computed once")
+            }
+            Rewrite::HoistColumnTerms { count } => {
+                write!(
+                    f,
+                    "column terms hoisted: {count} (y - c) + u computed as y + (u - c), u - c once per column"
+                )
             }
         }
     }
