@@ -336,7 +336,7 @@ impl InterpProgram {
                     if diag && keep(v.at(off)) {
                         neumaier(&mut s, &mut comp, v.at(off));
                     }
-                    let at = base + column_state(o.kind, k.domain) + unit_col as usize;
+                    let at = base + column_state(o.kind) + unit_col as usize;
                     let comp_at = at + k.domain.unit_cols() as usize;
                     let mut sum = acc[at];
                     neumaier(&mut sum, &mut acc[comp_at], s);
@@ -354,7 +354,7 @@ impl InterpProgram {
                     if diag && keep(v.at(off)) {
                         p *= v.at(off);
                     }
-                    acc[base + column_state(o.kind, k.domain) + unit_col as usize] *= p;
+                    acc[base + column_state(o.kind) + unit_col as usize] *= p;
                 }
                 OutKind::Min | OutKind::Max => {
                     let fold = o.kind.fold();
@@ -424,6 +424,7 @@ impl InterpProgram {
                     if o.kind == OutKind::ColCount {
                         acc[base + jj] += (0..len).filter(|&t| !v.at(t).is_nan()).count() as f64;
                     } else {
+                        let m = k.domain.cols as usize;
                         let (mut s, mut comp) = (0.0, 0.0);
                         for t in 0..len {
                             let x = v.at(t);
@@ -431,7 +432,9 @@ impl InterpProgram {
                                 neumaier(&mut s, &mut comp, x);
                             }
                         }
-                        acc[base + column_state(o.kind, k.domain) + unit_col as usize] += s + comp;
+                        let (a, cc) = acc.split_at_mut(base + m + jj);
+                        neumaier(&mut a[base + jj], &mut cc[0], s);
+                        cc[0] += comp;
                     }
                 }
                 OutKind::Store => {

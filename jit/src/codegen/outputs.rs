@@ -258,10 +258,7 @@ impl Gen<'_, '_> {
     pub(super) fn column_states(&mut self, j: Value) {
         let c = self.b.ins().isub(j, self.j0);
         for o in 0..self.outs.len() {
-            if matches!(
-                self.outs[o].kind,
-                OutKind::Sum | OutKind::Prod | OutKind::ColSum
-            ) {
+            if matches!(self.outs[o].kind, OutKind::Sum | OutKind::Prod) {
                 let v = self.addr(self.outs[o].col, c);
                 let comp = self.addr(self.outs[o].col_comp, c);
                 self.outs[o].cur = Some((v, comp));
@@ -270,8 +267,8 @@ impl Gen<'_, '_> {
     }
 
     /// Adds the register partials of a block of rows of column j to memory: scalar sums (with Neumaier
-    /// compensation), products and column sums to the column's state, the mirrored half of a symmetric
-    /// row sum to row j's partial. Blocks start at fixed rows, so this groups the additions the same way
+    /// compensation) and products to the column's state, column sums to their own (sum, comp) with
+    /// compensation, the mirrored half of a symmetric row sum to row j's partial. Blocks start at fixed rows, so this groups the additions the same way
     /// however the column is cut into tiles.
     pub(super) fn flush_block(&mut self, j: Value) {
         for o in 0..self.outs.len() {
@@ -291,8 +288,9 @@ impl Gen<'_, '_> {
                 }
                 OutKind::Prod => self.multiply_into_column(o, s),
                 OutKind::ColSum => {
-                    let (p, _) = self.outs[o].cur.expect("column states");
-                    self.add_into(p, s);
+                    let sa = self.addr(self.outs[o].ptr, j);
+                    let ca = self.addr(self.outs[o].comp, j);
+                    self.neumaier(sa, ca, s, 1);
                 }
                 _ => {
                     let pa = self.addr(self.outs[o].partial, j);

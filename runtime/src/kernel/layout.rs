@@ -1,7 +1,7 @@
 //! Where a kernel's outputs keep their running state while a lane runs.
 
 use super::{Domain, Kernel, OutKind};
-use crate::summary::{neumaier, Neumaier};
+use crate::summary::Neumaier;
 
 /// The rows whose row-sum partials a tile may have touched: every row it visits (in a symmetric kernel
 /// only rows up to its last column, whose mirrored halves and diagonal join their own row's partial).
@@ -44,11 +44,11 @@ impl Layout {
 /// to it plainly, and a tile's partials are added to (sum, comp) with compensation when the tile ends,
 /// so the per-element cost is one add while the long sums across columns stay compensated.
 ///
-/// Scalar sums and products, and column sums, also keep one running value per column of a fold unit
-/// (`column_state`): blocks of a column fold into its own slot, and the unit's columns fold into their
-/// totals in column order when the unit ends (`finish_unit`). A symmetric row sum's mirrored half (column
-/// j standing for row j) adds to row j's partial. So how a unit is cut into tiles never regroups the
-/// arithmetic.
+/// Scalar sums and products also keep one running value per column of a fold unit (`column_state`):
+/// blocks of a column fold into its own slot, and the unit's columns fold into the total in column order
+/// when the unit ends (`finish_unit`). Column sums fold each block into their (sum, comp) directly. A
+/// symmetric row sum's mirrored half (column j standing for row j) adds to row j's partial. So how a
+/// unit is cut into tiles never regroups the arithmetic.
 pub fn slots(kind: OutKind, d: Domain) -> usize {
     let w = d.unit_cols() as usize;
     match kind {
@@ -56,21 +56,19 @@ pub fn slots(kind: OutKind, d: Domain) -> usize {
         OutKind::Prod => 1 + w,
         OutKind::Min | OutKind::Max | OutKind::Count => 1,
         OutKind::RowSum => 3 * d.rows as usize,
-        OutKind::ColSum => 2 * d.cols as usize + w,
+        OutKind::ColSum => 2 * d.cols as usize,
         OutKind::RowCount | OutKind::RowMin | OutKind::RowMax => d.rows as usize,
         OutKind::ColCount | OutKind::ColMin | OutKind::ColMax => d.cols as usize,
         OutKind::Store => 0,
     }
 }
 
-/// Where a scalar sum or product, or a column sum, keeps its column states, relative to the output's first
-/// slot: column c of the current unit at `column_state + c`, and for a scalar sum its compensation
-/// `unit_cols` slots further (a column sum's states are plain: its totals are compensated).
-pub fn column_state(kind: OutKind, d: Domain) -> usize {
+/// Where a scalar sum or product keeps its column states, relative to the output's first slot: column c
+/// of the current unit at `column_state + c`, and for a sum its compensation `unit_cols` slots further.
+pub fn column_state(kind: OutKind) -> usize {
     match kind {
         OutKind::Sum => 2,
         OutKind::Prod => 1,
-        OutKind::ColSum => 2 * d.cols as usize,
         other => panic!("{other:?} keeps no column state"),
     }
 }
@@ -91,8 +89,8 @@ impl Layout {
             _ => 0,
         };
         let (col, col_comp) = match kind {
-            OutKind::Sum | OutKind::Prod | OutKind::ColSum => {
-                let col = base + column_state(kind, k.domain);
+            OutKind::Sum | OutKind::Prod => {
+                let col = base + column_state(kind);
                 (col, col + k.domain.unit_cols() as usize)
             }
             _ => (base, base),
@@ -110,8 +108,8 @@ impl Layout {
         [base, comp, partial, col, col_comp]
     }
 
-    /// Ends a unit of columns `cols`: folds its column states into each scalar sum, product and column sum,
-    /// in column order.
+    /// Ends a unit of columns `cols`: folds its column states into each scalar sum and product, in column
+    /// order.
     pub fn finish_unit(&self, k: &Kernel, cols: std::ops::Range<u64>, acc: &mut [f64]) {
         let d = k.domain;
         let w = d.unit_cols() as usize;
@@ -119,7 +117,7 @@ impl Layout {
         for (o, &base) in k.outputs.iter().zip(&self.offsets) {
             match o.kind {
                 OutKind::Sum => {
-                    let col = base + column_state(o.kind, d);
+                    let col = base + column_state(o.kind);
                     let mut s = Neumaier::from_parts(acc[base], acc[base + 1]);
                     for c in col..col + width {
                         s.merge(Neumaier::from_parts(
@@ -130,18 +128,9 @@ impl Layout {
                     (acc[base], acc[base + 1]) = s.parts();
                 }
                 OutKind::Prod => {
-                    let col = base + column_state(o.kind, d);
+                    let col = base + column_state(o.kind);
                     for c in col..col + width {
                         acc[base] *= std::mem::replace(&mut acc[c], 1.0);
-                    }
-                }
-                OutKind::ColSum => {
-                    let col = base + column_state(o.kind, d);
-                    let m = d.cols as usize;
-                    for (c, j) in (col..col + width).zip(cols.start as usize..) {
-                        let x = std::mem::take(&mut acc[c]);
-                        let (s, comp) = acc.split_at_mut(base + m + j);
-                        neumaier(&mut s[base + j], &mut comp[0], x);
                     }
                 }
                 _ => {}
