@@ -1,7 +1,8 @@
-//! Runs a kernel with a backend. The grid is cut into fold units fixed by the domain alone, and unit u
-//! belongs to lane u mod LANES; each lane folds its units in order into its own accumulators, walking
-//! each in cache-sized tiles of rows, and the lanes are combined in lane order. Results therefore never
-//! depend on the thread count, the tile size or scheduling. Long passes run off the calling thread so that it can poll for interrupts and show progress.
+//! Runs a kernel with a backend. The grid is cut into fold units fixed by the domain alone, and each unit
+//! is dealt to a lane in a fixed order; each lane folds its units in order into its own accumulators,
+//! walking each in cache-sized tiles of rows, and the lanes are combined in lane order. Results therefore
+//! never depend on the thread count, the tile size or scheduling. Long passes run off the calling thread
+//! so that it can poll for interrupts and show progress.
 //!
 //! One concern per file, each depending only on those listed before it:
 //! - `chunks`: the fixed cut of a pass into units and tiles (or of a range of positions into rectangles);

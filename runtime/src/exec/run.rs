@@ -1,4 +1,5 @@
-//! Running a kernel over a walk: unit u belongs to lane u mod `LANES`, each lane folds its units in order
+//! Running a kernel over a walk: units are dealt to the `LANES` lanes in a fixed order (`lane_of`), each
+//! lane folds its units in order
 //! (each unit's tiles in row order, then `Layout::finish_unit`) into its own accumulators, and the lanes
 //! are combined in lane order. Small passes run on the calling thread, large ones on the pool, the
 //! largest polled from the calling thread.
@@ -15,6 +16,18 @@ use crate::kernel::{Kernel, Layout};
 
 /// Independent accumulator sets per pass; fixed so that results are reproducible on any machine.
 pub const LANES: usize = 16;
+
+/// The lane of unit u: units are dealt to the lanes forwards, then backwards, and so on, so that lanes
+/// get equal shares of a symmetric grid, whose later units are larger (dealt round-robin, the last lane
+/// got the largest units of every round). Fixed, so results never depend on the thread count.
+fn lane_of(u: usize) -> usize {
+    let (round, pos) = (u / LANES, u % LANES);
+    if round % 2 == 0 {
+        pos
+    } else {
+        LANES - 1 - pos
+    }
+}
 
 /// Passes larger than this run off the calling thread and are polled.
 const POLLED_ELEMENTS: u64 = 1 << 22;
@@ -66,7 +79,7 @@ pub fn run_prepared(
     let done = AtomicUsize::new(0);
     let lane = |l: usize| {
         let mut acc = layout.init(kernel);
-        for u in units.iter().skip(l).step_by(LANES) {
+        for (_, u) in units.iter().enumerate().filter(|&(k, _)| lane_of(k) == l) {
             for t in u.tiles(d, walk.tile_rows) {
                 if cancel.load(Ordering::Relaxed) {
                     return acc;
