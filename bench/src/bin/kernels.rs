@@ -69,9 +69,12 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
+use lazyshare_bench::{
+    centred, counter, force_fused, markdown_table, mean_of, median, noisy_square, normals,
+    pass1_nodes, reducer,
+};
 use lazyshare_runtime::config;
-use lazyshare_runtime::exec::COUNTERS;
-use lazyshare_runtime::graph::{self, BinaryOp, Expr, Margin, NodeRef, ReduceOp, Shape, Source};
+use lazyshare_runtime::graph::{self, BinaryOp, NodeRef, ReduceOp, Shape, Source};
 use lazyshare_runtime::plan;
 use rayon::prelude::*;
 
@@ -95,38 +98,10 @@ const TASK_ELEMS: usize = 1 << 16;
 // Data
 // ---------------------------------------------------------------------------------------------------------
 
-/// SplitMix64's output function: a fixed, simple, counter-based generator (element k of stream s is
-/// independent of the others, so long vectors are drawn in parallel with the same result).
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// A uniform draw in (0, 1).
-fn uniform(stream: u64, k: u64) -> f64 {
-    let bits = splitmix(stream.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ k) >> 11;
-    (bits as f64 + 0.5) / (1u64 << 53) as f64
-}
-
-/// A standard normal draw (Box-Muller).
-fn normal(stream: u64, k: u64) -> f64 {
-    let (u1, u2) = (uniform(stream, 2 * k), uniform(stream, 2 * k + 1));
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
 /// x ~ N(0, 1) and y = x^2 + N(0, 1), length n.
 fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
-    let x: Vec<f64> = (0..n as u64)
-        .into_par_iter()
-        .map(|k| normal(1, k))
-        .collect();
-    let y: Vec<f64> = x
-        .par_iter()
-        .enumerate()
-        .map(|(k, &v)| v * v + normal(2, k as u64))
-        .collect();
+    let x = normals(1, n);
+    let y = noisy_square(&x, 2);
     (x, y)
 }
 
@@ -150,62 +125,18 @@ fn configure(backend: Backend, exact_sums: bool) {
     config::set(t).expect("valid thresholds");
 }
 
-fn counter(name: &str) -> u64 {
-    COUNTERS
-        .snapshot()
-        .into_iter()
-        .find(|(k, _)| *k == name)
-        .map_or(0, |(_, v)| v)
-}
-
 fn vector(s: &Arc<Source>) -> NodeRef {
     graph::source(s.clone(), Shape::vector(s.len() as u64))
-}
-
-fn reducer(node: &NodeRef) -> &Arc<graph::Reducer> {
-    match &node.expr {
-        Expr::Reduced(r) => r,
-        _ => panic!("not a reducer node"),
-    }
 }
 
 fn value(node: &NodeRef) -> Vec<f64> {
     reducer(node).value().expect("computed").to_vec()
 }
 
-/// Forces `nodes[0]` (timed) and checks that it computed all of `nodes`, in one fused pass (R-exact
-/// vector sums take passes of their own, two for a mean).
-fn force_fused(nodes: &[NodeRef]) -> f64 {
-    for nd in nodes {
-        graph::register_root(nd);
-    }
-    let passes = counter("passes");
-    let t = Instant::now();
-    plan::force(reducer(&nodes[0])).expect("forcing a reducer");
-    let secs = t.elapsed().as_secs_f64();
-    assert!(
-        nodes.iter().all(|nd| reducer(nd).is_done()),
-        "the pass left reducers pending"
-    );
-    let r_exact = config::get().exact_sums && !reducer(&nodes[0]).input.shape.matrix;
-    if !r_exact {
-        assert_eq!(counter("passes") - passes, 1, "expected one fused pass");
-    }
-    secs
-}
-
-/// rowMeans and mean of dist(points).
-fn pass1_nodes(points: &Arc<Source>) -> (NodeRef, NodeRef, NodeRef) {
-    let d = graph::dist(&vector(points)).expect("dist of a source");
-    let m = graph::reduce(ReduceOp::RowMeans, &d, false);
-    let mm = graph::reduce(ReduceOp::Mean, &d, false);
-    (d, m, mm)
-}
-
 /// Workload 1: [rowMeans(a), mean(a), rowMeans(b), mean(b)] concatenated.
 fn lazy_pass1(x: &Arc<Source>, y: &Arc<Source>) -> (f64, Vec<f64>) {
-    let (_, ma, mma) = pass1_nodes(x);
-    let (_, mb, mmb) = pass1_nodes(y);
+    let (_, ma, mma) = pass1_nodes(x, Shape::vector(x.len() as u64));
+    let (_, mb, mmb) = pass1_nodes(y, Shape::vector(y.len() as u64));
     let nodes = [ma, mma, mb, mmb];
     let secs = force_fused(&nodes);
     (secs, nodes.iter().flat_map(value).collect())
@@ -213,19 +144,10 @@ fn lazy_pass1(x: &Arc<Source>, y: &Arc<Source>) -> (f64, Vec<f64>) {
 
 /// Workload 2: pass 1 untimed, then [mean(A*B), mean(A*A), mean(B*B)] timed.
 fn lazy_pass2(x: &Arc<Source>, y: &Arc<Source>) -> (f64, Vec<f64>) {
-    let (da, ma, mma) = pass1_nodes(x);
-    let (db, mb, mmb) = pass1_nodes(y);
+    let (da, ma, mma) = pass1_nodes(x, Shape::vector(x.len() as u64));
+    let (db, mb, mmb) = pass1_nodes(y, Shape::vector(y.len() as u64));
     force_fused(&[ma.clone(), mma.clone(), mb.clone(), mmb.clone()]);
-    let centred = |d: &NodeRef, m: &NodeRef, mm: &NodeRef| {
-        let r = graph::sweep(d, Margin::Rows, m, BinaryOp::Sub).expect("sweep rows");
-        let c = graph::sweep(&r, Margin::Cols, m, BinaryOp::Sub).expect("sweep cols");
-        graph::binary(BinaryOp::Add, &c, mm).expect("add the mean")
-    };
     let (a, b) = (centred(&da, &ma, &mma), centred(&db, &mb, &mmb));
-    let mean_of = |u: &NodeRef, v: &NodeRef| {
-        let p = graph::binary(BinaryOp::Mul, u, v).expect("product");
-        graph::reduce(ReduceOp::Mean, &p, false)
-    };
     let nodes = [mean_of(&a, &b), mean_of(&a, &a), mean_of(&b, &b)];
     let secs = force_fused(&nodes);
     (secs, nodes.iter().flat_map(value).collect())
@@ -528,16 +450,6 @@ struct Measured {
     compile_ns: u64,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
-
 /// A lazyshare run (timed inside) or a hand loop (timed here): seconds and values.
 type Run<'a> = &'a mut dyn FnMut() -> (f64, Vec<f64>);
 
@@ -814,38 +726,7 @@ fn table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].len())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |vals: Vec<&str>| -> String {
-        let parts: Vec<String> = vals
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (v, w))| {
-                if c == 0 || c == 11 {
-                    format!("{v:<w$}")
-                } else {
-                    format!("{v:>w$}")
-                }
-            })
-            .collect();
-        format!("| {} |\n", parts.join(" | "))
-    };
-    let mut s = line(header.to_vec());
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    s += &line(rule.iter().map(String::as_str).collect());
-    for row in &cells {
-        s += &line(row.iter().map(String::as_str).collect());
-    }
-    s
+    markdown_table(&header, &cells, &[0, 11])
 }
 
 fn csv(rows: &[Row]) -> String {
