@@ -23,6 +23,13 @@ finish <- function() {
   quit(save = "no", status = if (.e2e$failed > 0L) 1L else 0L)
 }
 
+# The script cannot run on this machine (says why): exit status 77, which run.sh counts as skipped, not
+# passed.
+skip_script <- function(why) {
+  cat(sprintf("  [skip] %s\n", why))
+  quit(save = "no", status = 77L)
+}
+
 shm_files <- function(ns) {
   f <- list.files("/dev/shm", pattern = "^lzs\\.")
   f[grepl(paste0("^lzs\\.[0-9]+\\.", ns, "\\."), f)]

@@ -25,10 +25,7 @@ try_restore <- function(s) tryCatch({ unserialize(s); "restored" }, error = cond
 
 main <- function() {
   hosts <- start_hosts(2, "h14_mh")
-  if (is.character(hosts)) {
-    cat(sprintf("  [skip] %s\n", hosts))
-    return(invisible())
-  }
+  if (is.character(hosts)) skip_script(hosts)
   on.exit(stop_hosts(hosts), add = TRUE)
   ns <- paste0("h14_mh", Sys.getpid())
   set.seed(14)

@@ -6,15 +6,11 @@ source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE)
 ns <- paste0("h13a_users", Sys.getpid())
 cat("other-user\n")
 
-skip <- function(why) {
-  cat(sprintf("  [skip] %s\n", why))
-  finish()
-}
 uid_of <- function(user) suppressWarnings(as.integer(system2("id", c("-u", user), stdout = TRUE, stderr = FALSE)))
-if (!identical(uid_of(""), 0L)) skip("not running as root: cannot start a process of another user")
+if (!identical(uid_of(""), 0L)) skip_script("not running as root: cannot start a process of another user")
 setpriv <- Sys.which("setpriv")
 nobody <- uid_of("nobody")
-if (!nzchar(setpriv) || length(nobody) != 1L || is.na(nobody)) skip("setpriv or the user 'nobody' is missing")
+if (!nzchar(setpriv) || length(nobody) != 1L || is.na(nobody)) skip_script("setpriv or the user 'nobody' is missing")
 
 msg <- function(e) if (inherits(e, "error")) conditionMessage(e) else "no error"
 
@@ -30,7 +26,7 @@ as_nobody <- function(code) {
 }
 probe <- as_nobody("cat('loaded', Sys.info()[['effective_user']], '\\n')")
 if (!any(grepl("^loaded nobody", probe))) {
-  skip(sprintf("nobody cannot load lazyshare from %s (make the library world-readable): %s",
+  skip_script(sprintf("nobody cannot load lazyshare from %s (make the library world-readable): %s",
                paste(.libPaths(), collapse = ":"), paste(probe, collapse = " | ")))
 }
 

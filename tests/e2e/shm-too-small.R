@@ -9,8 +9,7 @@ if (Sys.getenv("LZS_SMALL_SHM") != "1") {
   mount <- "mount -t tmpfs -o size=64m none /dev/shm"
   probe <- suppressWarnings(system2("unshare", c("-m", "sh", "-c", shQuote(mount)), stdout = FALSE, stderr = FALSE))
   if (!identical(probe, 0L)) {
-    cat("  SKIPPED: cannot mount a private tmpfs on /dev/shm here (needs root and unshare -m)\n")
-    finish()
+    skip_script("cannot mount a private tmpfs on /dev/shm here (needs root and unshare -m)")
   }
   status <- system2("unshare", c("-m", "sh", "-c", shQuote(sprintf("%s && LZS_SMALL_SHM=1 exec %s %s", mount,
                                                                      rscript, shQuote(self)))))
