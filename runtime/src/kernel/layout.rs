@@ -89,10 +89,11 @@ impl Layout {
             _ => 0,
         };
         let (col, col_comp) = match kind {
-            OutKind::Sum | OutKind::Prod => {
+            OutKind::Sum => {
                 let col = base + column_state(kind);
                 (col, col + k.domain.unit_cols() as usize)
             }
+            OutKind::Prod => (base + column_state(kind), base),
             _ => (base, base),
         };
         let comp = if kind == OutKind::Sum {
