@@ -78,6 +78,10 @@ pub(super) struct Gen<'a, 'b> {
     /// Offsets in `splat_slot` of two-lane copies of uniform and column values.
     pub(super) splats: std::collections::HashMap<Value, i32>,
     pub(super) splat_slot: StackSlot,
+    /// Inside a block's row loops: the splat slot's values, loaded once at the block's head (by offset).
+    /// Loaded at each use instead, every step of the row loop reloads them (stores to the accumulators
+    /// in between may alias the slot for Cranelift), which made pass 1 bound by its loads.
+    pub(super) held: std::collections::HashMap<i32, Value>,
     /// The frame's array of data pointers, reloaded at each column's head so that the row loops hold
     /// them in registers rather than reloading spilled copies at every step.
     pub(super) data_arr: Value,
@@ -132,10 +136,23 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// The two-lane value at `off` in the splat slot (Cranelift shares one load between the steps of a
-    /// block).
+    /// The two-lane value at `off` in the splat slot: the block's held copy inside a block's row loops.
     fn splat_load(&mut self, off: i32) -> Value {
-        self.b.ins().stack_load(I64, F64X2, self.splat_slot, off)
+        match self.held.get(&off) {
+            Some(&v) => v,
+            None => self.b.ins().stack_load(I64, F64X2, self.splat_slot, off),
+        }
+    }
+
+    /// Loads every splat once, here (a block's head), for the block's row loops to hold in registers.
+    pub(super) fn hold_splats(&mut self) {
+        let mut offs: Vec<i32> = self.splats.values().copied().collect();
+        offs.push(ABS_MASK_OFFSET);
+        offs.sort_unstable();
+        for off in offs {
+            let v = self.b.ins().stack_load(I64, F64X2, self.splat_slot, off);
+            self.held.insert(off, v);
+        }
     }
 
     /// Splats `x` here (the entry or a column's head) into a stack slot, which the row loops read as a

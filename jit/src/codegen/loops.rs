@@ -109,6 +109,9 @@ impl Gen<'_, '_> {
         self.loop_test(blk_head, bstart, 1, end, blk_body, after);
 
         self.b.switch_to_block(blk_body);
+        // Held per block, not per column: live across a block's flush, Cranelift's register allocator
+        // spilled them on the row loop's back edge.
+        self.hold_splats();
         let bs = self.b.use_var(bstart);
         let cap = self.b.ins().iadd_imm_s(bs, BLOCK_ROWS as i64);
         let be = self.b.ins().umin(cap, end);
@@ -155,6 +158,7 @@ impl Gen<'_, '_> {
         self.b.def_var(bstart, be);
         self.b.ins().jump(blk_head, &[]);
 
+        self.held.clear();
         self.b.switch_to_block(after);
         if self.sym {
             // The diagonal element, when this chunk's rows include it.

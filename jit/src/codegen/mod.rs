@@ -133,6 +133,7 @@ fn emit(b: &mut FunctionBuilder, k: &Kernel, libm: &Libm) {
         outs: Vec::new(),
         sets: if k.outputs.len() < 3 { 2 } else { 1 },
         splats: Default::default(),
+        held: Default::default(),
         splat_slot,
         data_arr,
     };
