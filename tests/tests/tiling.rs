@@ -132,6 +132,8 @@ fn workloads() -> Vec<Workload> {
             }),
         ),
         ("matrix 1000 x 700", Box::new(|| matrix_reducers(1000, 700))),
+        // Rows enough for the lanes' row sums to be folded in parallel (exec::combine).
+        ("matrix 6000 x 40", Box::new(|| matrix_reducers(6000, 40))),
         ("vector 300,000", Box::new(|| vector_reducers(300_000))),
     ]
 }
