@@ -5,6 +5,7 @@
 //! largest polled from the calling thread.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -27,6 +28,40 @@ fn lane_of(u: usize) -> usize {
     } else {
         LANES - 1 - pos
     }
+}
+
+/// `lane(0), ..., lane(LANES - 1)` on the pool, each thread taking the largest lane left (by elements
+/// visited) until none is: the last lanes taken are the smallest, so the threads finish together. (A
+/// symmetric pass of 40 units gives 8 lanes three units and 8 lanes two, twice the work. Split in halves
+/// by rayon, a thread could be left with the large ones: 2 threads ran a 10^4 dcor pass 1 1.6 times
+/// faster than 1 thread, and 1.9 times with this order.) Which thread runs a lane changes nothing in it.
+fn largest_first(
+    units: &[Chunk],
+    symmetric: bool,
+    lane: impl Fn(usize) -> Vec<f64> + Sync,
+) -> Vec<Vec<f64>> {
+    let mut work = [0u64; LANES];
+    for (k, u) in units.iter().enumerate() {
+        work[lane_of(k)] += u.visited(symmetric);
+    }
+    let mut order: Vec<usize> = (0..LANES).collect();
+    order.sort_by_key(|&l| std::cmp::Reverse(work[l]));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Vec<f64>>> = (0..LANES).map(|_| Mutex::new(Vec::new())).collect();
+    crate::pool::install(|| {
+        (0..rayon::current_num_threads())
+            .into_par_iter()
+            .for_each(|_| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&l) = order.get(k) else { break };
+                let acc = lane(l);
+                *slots[l].lock().unwrap_or_else(|e| e.into_inner()) = acc;
+            })
+    });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect()
 }
 
 /// Passes larger than this run off the calling thread and are polled.
@@ -94,11 +129,11 @@ pub fn run_prepared(
     let lanes: Vec<Vec<f64>> = if units.len() <= 1 || visited < 1 << 15 {
         (0..LANES.min(units.len().max(1))).map(lane).collect()
     } else if visited < POLLED_ELEMENTS || poll.is_none() {
-        crate::pool::install(|| (0..LANES).into_par_iter().map(lane).collect())
+        largest_first(units, d.symmetric, lane)
     } else {
         let poll = poll.expect("checked");
         polled(
-            || crate::pool::install(|| (0..LANES).into_par_iter().map(lane).collect()),
+            || largest_first(units, d.symmetric, lane),
             || (done.load(Ordering::Relaxed), units.len()),
             poll,
             &cancel,
