@@ -34,7 +34,7 @@
 //!   the default x86-64 target (SSE2, 4 lanes, no FMA).
 //! - native: the same tasks.rs compiled by bench/build.rs with `-C opt-level=3 -C target-cpu=native`
 //!   into a static library (C ABI, `native_*` symbols), run by the same orchestration: the hardware's
-//!   own limit for these loops. On the development machine (AMD EPYC, Zen 5, AVX-512) `objdump -d` of
+//!   own limit for these loops. On an AMD EPYC Zen 5 (AVX-512) `objdump -d` of
 //!   the library shows pass 2 computing A and B in zmm registers and its three sums as 512-bit FMAs
 //!   (`vfmadd231pd zmm`, 16 lanes per sum), rowMeans(dist^0.5) with `vsqrtpd zmm`, mean(x*y) with zmm
 //!   FMAs. Pass 1's fused row-sums loop computes |x_i - x_j| in 128-bit halves (`vsubpd`, `vaddpd xmm`)
@@ -43,15 +43,18 @@
 //!   by the loads and stores of the row partials. FMA rounds once where the hand copy rounds twice:
 //!   native results may differ from hand's in the last bits (checked below with the same tolerance).
 //!
-//! What it would take the JIT to reach native: on the compute-bound passes (2 and rowMeans(dist^0.5),
-//! JIT/native 3 to 4 in runs on the development machine) the gap is mostly vector width: Cranelift's
-//! x86-64 backend lowers 128-bit vectors only, what WebAssembly SIMD needs (the kernels run on xmm
-//! registers, 2 doubles per instruction, as `LAZYSHARE_JIT_DISASM=1` shows), where native runs 8 per
-//! instruction; reaching it needs 256- and 512-bit vector types (F64X4, F64X8) with AVX/AVX-512 lowering
-//! in Cranelift and the JIT using them, plus the JIT emitting `fma` for the products (Cranelift does not
-//! contract a * b + c by itself; lazyshare would have to accept FMA's rounding on non-R-exact sums). Pass 1 (1.3 to 1.6) is less about width, since native's arithmetic
-//! there is mostly 128-bit too: that gap is in the JIT's per-element code. mean(x*y) is bound by memory
-//! bandwidth and already at native's speed.
+//! What it would take the JIT to reach native: on the compute-bound passes (2 and rowMeans(dist(x)^0.5),
+//! JIT/native 3 to 4 on the Zen 5 machine with AVX-512, 1.6 to 1.8 on a Zen 3 with AVX2) the gap is
+//! vector width: Cranelift's x86-64 backend lowers 128-bit vectors only, what WebAssembly SIMD needs (the
+//! kernels run on xmm registers, 2 doubles per instruction, as `LAZYSHARE_JIT_DISASM=1` shows), where
+//! native runs 4 or 8 per instruction; reaching it needs 256- and 512-bit vector types (F64X4, F64X8)
+//! with AVX/AVX-512 lowering in Cranelift and the JIT using them, plus the JIT emitting `fma` for the
+//! products (Cranelift does not contract a * b + c by itself; lazyshare would have to accept FMA's
+//! rounding on non-R-exact sums). Calling a natively compiled routine for a block's square roots does not
+//! get there: measured on the Zen 3, the stores and loads of the detour cost what the wider roots save
+//! (a hand-written Rust loop likewise ran 1.1x slower buffered than inline). Pass 1 (JIT/native 1.2 to
+//! 1.3) is less about width, since native's arithmetic there is mostly 128-bit too. mean(x*y) is bound
+//! by memory bandwidth and already at native's speed.
 //!
 //! Times are wall-clock seconds: one untimed warm-up run of each implementation (the JIT's compiles),
 //! then `REPS` rounds running interpreter, JIT, hand and native once each in turn (so drift in the

@@ -155,9 +155,9 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Splats `x` here (the entry or a column's head) into a stack slot, which the row loops read as a
-    /// memory operand. Cranelift would otherwise re-splat the value (often reloading it first) wherever
-    /// it is used inside the loop.
+    /// Splats `x` here (the entry or a column's head) into a stack slot, from which each block of rows
+    /// loads it once (`hold_splats`). Cranelift would otherwise re-splat the value (often reloading it
+    /// first) wherever it is used inside the loop.
     pub(super) fn presplat(&mut self, x: Value) {
         let off = match self.splats.get(&x) {
             Some(&off) => off,
