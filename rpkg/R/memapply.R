@@ -335,12 +335,9 @@ apply_items <- function(idx, task, FUN) {
   x <- call_views(task$call, task$ns, task$var)
   if (x$release) on.exit(releaseViews(task$ns, task$var), add = TRUE)
   X <- x$views[[1L]]
-  # In another domain, X's page holds only the items of that domain's chunks.
-  at <- if (is.null(x$items)) identity else function(i) {
-    k <- match(i, x$items)
-    if (is.na(k)) stop(sprintf("this worker's share of `X` does not hold item %d", i))
-    k
-  }
+  # In another domain, X's page holds only the items of that domain's chunks: where each of idx sits in
+  # it, matched once for the chunk (one match per item made a chunk quadratic in its length).
+  at <- if (is.null(x$items)) idx else match(idx, x$items)
   if (!is.na(task$element) && is.list(X)) X <- X[[task$element]]
   vars <- list()
   if (length(task$vars)) {
@@ -356,9 +353,11 @@ apply_items <- function(idx, task, FUN) {
     # process may hold at most vm.max_map_count (65,530) mappings, so long chunks collect now and then.
     if (k %% 4096L == 0L) gc(verbose = FALSE)
     i <- idx[[k]]
-    tryCatch(do.call(FUN, c(list(item(at(i))), vars)),
-             error = function(e) structure(list(index = i, message = conditionMessage(e)),
-                                           class = "lazyshare_apply_failure"))
+    tryCatch({
+      if (is.na(at[[k]])) stop(sprintf("this worker's share of `X` does not hold item %d", i))
+      do.call(FUN, c(list(item(at[[k]])), vars))
+    }, error = function(e) structure(list(index = i, message = conditionMessage(e)),
+                                     class = "lazyshare_apply_failure"))
   })
 }
 
