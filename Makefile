@@ -53,6 +53,7 @@ bench: setup install
 	cargo run --release -p lazyshare-bench --bin kernels
 	cargo run --release -p lazyshare-bench --bin replicates
 	cargo run --release -p lazyshare-bench --bin scaling
+	cargo run --release -p lazyshare-bench --bin ceilings
 	Rscript bench/R/exact_sums.R
 
 # Regenerates rpkg/man and rpkg/NAMESPACE from the roxygen comments (needs the package installed).

@@ -51,8 +51,9 @@
 //! with AVX/AVX-512 lowering in Cranelift and the JIT using them, plus the JIT emitting `fma` for the
 //! products (Cranelift does not contract a * b + c by itself; lazyshare would have to accept FMA's
 //! rounding on non-R-exact sums). Calling a natively compiled routine for a block's square roots does not
-//! get there: measured on the Zen 3, the stores and loads of the detour cost what the wider roots save
-//! (a hand-written Rust loop likewise ran 1.1x slower buffered than inline). Pass 1 (JIT/native 1.2 to
+//! get there: measured on the Zen 3, the stores and loads of the detour cost more than the wider roots
+//! save (`--bin ceilings`: roots alone 2x faster at 256 bits, a distance loop 0.87-0.89x as fast buffered as
+//! inline). Pass 1 (JIT/native 1.2 to
 //! 1.3) is less about width, since native's arithmetic there is mostly 128-bit too. mean(x*y) is bound
 //! by memory bandwidth and already at native's speed.
 //!

@@ -34,7 +34,8 @@ fn lane_of(u: usize) -> usize {
 /// visited) until none is: the last lanes taken are the smallest, so the threads finish together. (A
 /// symmetric pass of 40 units gives 8 lanes three units and 8 lanes two, twice the work. Split in halves
 /// by rayon, a thread could be left with the large ones: 2 threads ran a 10^4 dcor pass 1 1.6 times
-/// faster than 1 thread, and 1.9 times with this order.) Which thread runs a lane changes nothing in it.
+/// faster than 1 thread, and 1.8-1.9 times with this order, `--bin ceilings`.) Which thread runs a lane
+/// changes nothing in it.
 fn largest_first(
     units: &[Chunk],
     symmetric: bool,
